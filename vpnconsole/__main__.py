@@ -1,0 +1,3 @@
+from vpnconsole.cli import main
+
+raise SystemExit(main())
