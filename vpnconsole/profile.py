@@ -185,7 +185,10 @@ class Problem:
     severity: str = "error"  # error | warning
 
     def __str__(self) -> str:
-        where = f" (line {self.line})" if self.line else ""
+        where = ""
+        if self.line:
+            # A syntax error needs the column to be found; a key path already says where.
+            where = f" (line {self.line}, column {self.column})" if self.path == "(yaml)" else f" (line {self.line})"
         return f"{self.path}: {self.message}{where}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -372,7 +375,7 @@ class _Reader:
             self.problem(path, f"must be an IPv4 network in CIDR form like 192.168.10.0/24; got {_show(value)}")
             return None
         text = value.strip()
-        if "/" not in text:
+        if "/" not in text and _is_ipv4(text):
             self.problem(path, f"{_show(value)} has no prefix length; write it as a network like "
                          f"{_suggest_network(text)}")
             return None
@@ -387,6 +390,14 @@ class _Reader:
                 return None
             self.problem(path, f"{_show(value)} has host bits set; did you mean {loose}?")
             return None
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _kind(value: Any) -> str:

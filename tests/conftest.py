@@ -1,0 +1,32 @@
+"""Shared fixtures: every test runs with its own config/state/data homes, so nothing a test does
+reaches the real user's profiles or keyring."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")  # never probe ECS metadata
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_CACHE_HOME", "cache")):
+        (home / sub).mkdir()
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("VPNCONSOLE_HOME", raising=False)
+    monkeypatch.delenv("VPNCONSOLE_KEYRING_PASSWORD", raising=False)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    return home
+
+
+@pytest.fixture
+def example_profiles() -> dict[str, Path]:
+    return {p.stem: p for p in sorted((PROJECT / "profiles").glob("*.yaml"))}

@@ -1,0 +1,303 @@
+"""The scripting face of vpnconsole.
+
+Exit codes (DESIGN.md): 0 ok · 1 error · 2 usage or invalid profile · 3 drift found · 4 tunnel not up ·
+5 probe failed · 6 aborted or rolled back · 130 interrupted.  Results go to stdout (``--json``
+where offered, a stable schema); human messages and errors go to stderr.
+
+Start-up stays light: this module imports neither Textual, netmiko/paramiko nor the Alibaba SDK;
+each command imports what it needs when it runs (a test checks ``sys.modules``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Callable, Sequence
+
+from vpnconsole import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DRIFT, EXIT_DOWN, EXIT_PROBE, EXIT_ABORTED = 0, 1, 2, 3, 4, 5, 6
+EXIT_INTERRUPTED = 130
+
+SECRET_KINDS = ("psk", "h3c-password", "alibaba-access-key-id", "alibaba-access-key-secret")
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR):
+        super().__init__(message)
+        self.code = code
+
+
+def _err(message: str) -> None:
+    print(f"vpnconsole: {message}", file=sys.stderr)
+
+
+def _emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+# --- profiles --------------------------------------------------------------------------------------
+
+def _load(lab: str):
+    from vpnconsole.profile import ProfileError, ProfileNotFound, find_profile, load_profile
+
+    try:
+        return load_profile(find_profile(lab))
+    except ProfileNotFound as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    except ProfileError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from vpnconsole.profile import ProfileError, list_profiles, load_profile, profile_dirs
+
+    rows = []
+    for entry in list_profiles():
+        status, problems = "ok", 0
+        try:
+            load_profile(entry.path)
+        except ProfileError as exc:
+            status, problems = "invalid", sum(p.severity == "error" for p in exc.problems)
+        rows.append({"name": entry.name, "path": str(entry.path), "status": status, "problems": problems,
+                     "shadowed": entry.shadowed})
+    if args.json:
+        _emit_json({"search_path": [str(d) for d in profile_dirs()], "profiles": rows})
+        return EXIT_OK
+    if not rows:
+        print("no profiles found; searched: " + ", ".join(str(d) for d in profile_dirs()), file=sys.stderr)
+        return EXIT_OK
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        note = f"invalid ({r['problems']} problems)" if r["status"] == "invalid" else "ok"
+        if r["shadowed"]:
+            note += ", shadowed by an earlier one"
+        print(f"{r['name']:<{width}}  {note:<22}  {r['path']}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from vpnconsole.profile import ProfileError, ProfileNotFound, find_profile, load_profile
+
+    try:
+        path = find_profile(args.lab)
+        profile = load_profile(path)
+    except ProfileNotFound as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    except ProfileError as exc:
+        if args.json:
+            _emit_json({"valid": False, "path": exc.source, "problems": [p.as_dict() for p in exc.problems]})
+        else:
+            print(f"{exc.source}: invalid", file=sys.stderr)
+            for p in exc.problems:
+                print(f"  {'warning: ' if p.severity == 'warning' else ''}{p}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        _emit_json({"valid": True, "path": str(path), "name": profile.name,
+                    "problems": [p.as_dict() for p in profile.warnings], "profile": profile.to_dict()})
+        return EXIT_OK
+    for p in profile.warnings:
+        print(f"  warning: {p}", file=sys.stderr)
+    tunnels = "dual-tunnel" if profile.dual_tunnel else "single-tunnel"
+    print(f"{profile.name}: valid ({path}; {profile.platform}, {profile.ike.version}, {tunnels})")
+    return EXIT_OK
+
+
+# --- render ----------------------------------------------------------------------------------------
+
+def _psk_for_render(profile, reveal: bool):
+    """The stored PSK when revealing; otherwise a stand-in that is never shown (masked output)."""
+    from vpnconsole.redact import Secret
+
+    if not reveal:
+        return Secret("not-revealed-" + "x" * 8, "psk")
+    store = _secret_store(interactive=sys.stdin.isatty())
+    psk = store.get(profile.name, "psk")
+    if psk is None:
+        raise CliError(f"no PSK stored for lab {profile.name!r}; run `vpnconsole secret set {profile.name} psk` "
+                       f"or `vpnconsole secret generate {profile.name}`")
+    return psk
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    profile = _load(args.lab)
+    if args.reveal:
+        print("vpnconsole: warning: --reveal prints the pre-shared key in clear text", file=sys.stderr)
+    psk = _psk_for_render(profile, args.reveal)
+    if args.end == "h3c":
+        from vpnconsole.h3c import render as h3c_render
+
+        platform = args.platform or profile.platform
+        try:
+            plan = (h3c_render.render_teardown(profile, platform=platform) if args.teardown
+                    else h3c_render.render_apply(profile, psk, platform=platform))
+        except h3c_render.RenderError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        text = plan.script(reveal=args.reveal)
+    else:
+        from vpnconsole.alibaba import translate
+
+        try:
+            plan = (translate.plan_teardown(profile) if args.teardown else translate.plan_apply(profile, psk))
+        except translate.TranslateError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        text = plan.text(reveal=args.reveal)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+# --- secrets ---------------------------------------------------------------------------------------
+
+def _secret_store(interactive: bool):
+    from vpnconsole import secrets
+
+    ask: Callable[[str], str] | None = None
+    if interactive:
+        import getpass
+
+        def ask(prompt: str) -> str:
+            return getpass.getpass(prompt)
+
+    try:
+        return secrets.open_store(ask_master_password=ask)
+    except secrets.SecretStoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_secret(args: argparse.Namespace) -> int:
+    from vpnconsole import secrets
+    from vpnconsole.profile import NAME_RE
+
+    lab = args.lab
+    if not NAME_RE.match(lab):
+        raise CliError(f"{lab!r} is not a lab name (1–32 of a-z, 0-9 and '-')", EXIT_USAGE)
+    try:
+        if args.secret_command == "set":
+            value = secrets.read_secret_input(f"{args.kind} for {lab}: ", confirm=True)
+            store = _secret_store(interactive=sys.stdin.isatty())
+            store.set(lab, args.kind, value)
+            print(f"stored {lab}/{args.kind} ({store.fingerprint(lab, args.kind)}) in {store.backend_description()}",
+                  file=sys.stderr)
+        elif args.secret_command == "generate":
+            from vpnconsole.psk import generate_psk
+
+            store = _secret_store(interactive=sys.stdin.isatty())
+            if store.get(lab, "psk") is not None and not args.force:
+                raise CliError(f"lab {lab!r} already has a PSK ({store.fingerprint(lab, 'psk')}); "
+                               "use --force to replace it (both ends must then be re-applied)")
+            store.set(lab, "psk", generate_psk(args.length))
+            fp = store.fingerprint(lab, "psk")
+            if args.json:
+                _emit_json({"lab": lab, "kind": "psk", "fingerprint": fp})
+            else:
+                print(f"generated a {args.length}-character PSK for {lab}: {fp} (stored in "
+                      f"{store.backend_description()})", file=sys.stderr)
+        elif args.secret_command == "show":
+            store = _secret_store(interactive=sys.stdin.isatty())
+            rows = {kind: store.fingerprint(lab, kind) for kind in SECRET_KINDS}
+            if args.json:
+                _emit_json({"lab": lab, "backend": store.backend_description(), "fingerprints": rows})
+            else:
+                for kind, fp in rows.items():
+                    print(f"{kind:<26} {fp or '(not set)'}")
+        elif args.secret_command == "delete":
+            store = _secret_store(interactive=sys.stdin.isatty())
+            store.delete(lab, args.kind)
+            print(f"deleted {lab}/{args.kind}", file=sys.stderr)
+    except secrets.SecretStoreError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    return EXIT_OK
+
+
+# --- parser ----------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vpnconsole",
+        description="One IPsec profile per lab; an H3C router and an Alibaba Cloud VPN gateway made to agree.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage or invalid profile, 3 drift, 4 tunnel down, 5 probe failed, "
+               "6 aborted/rolled back, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=f"vpnconsole {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("profiles", help="list labs with where each profile file lives")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_profiles)
+
+    p = sub.add_parser("validate", help="check a profile; every problem names its key")
+    p.add_argument("lab", metavar="LAB", help="lab name or path to a profile .yaml")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("render", help="what would be sent to an end (secrets masked)")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--end", choices=("h3c", "alibaba"), required=True)
+    p.add_argument("--teardown", action="store_true", help="the teardown plan instead of the apply plan")
+    p.add_argument("--platform", choices=("comware7", "comware5"), help="override the profile's Comware platform")
+    p.add_argument("--reveal", action="store_true", help="print the PSK in clear (warns on stderr)")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("secret", help="store, generate or inspect a lab's secrets (kept in the keyring)")
+    ssub = p.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    s = ssub.add_parser("set", help="store a secret (reads stdin when it is not a terminal; never echoes)")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("kind", choices=SECRET_KINDS)
+    s = ssub.add_parser("generate", help="generate a strong PSK both ends accept and store it")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("--length", type=int, default=32, choices=range(16, 101), metavar="16-100")
+    s.add_argument("--force", action="store_true", help="replace an existing PSK")
+    s.add_argument("--json", action="store_true")
+    s = ssub.add_parser("show", help="fingerprints of the stored secrets (never the values)")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("--json", action="store_true")
+    s = ssub.add_parser("delete", help="remove a stored secret")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("kind", choices=SECRET_KINDS)
+    p.set_defaults(func=cmd_secret)
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    import logging
+
+    from vpnconsole.redact import install_log_redaction
+
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    install_log_redaction(root)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except CliError as exc:
+        _err(str(exc))
+        return exc.code
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `vpnconsole render ... | head`: the reader went away; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
