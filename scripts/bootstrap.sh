@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 extras=""
 [[ "${1:-}" == "--test" ]] && extras="[test]"
 
-# Debian packages: a real Secret Service for the keyring tests (gnome-keyring inside a private
-# D-Bus session), the OpenSSH client (people and tests reach the simulated router with it),
+# Debian packages: a real Secret Service for the keyring tests (gnome-keyring on a private D-Bus
+# session bus), the OpenSSH client (people and tests reach the simulated router with it),
 # iputils-ping and fping for the connectivity probe.
-apt_packages=(python3-venv dbus dbus-x11 gnome-keyring libsecret-tools openssh-client iputils-ping fping)
+apt_packages=(python3-venv dbus-daemon gnome-keyring openssh-client iputils-ping fping)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -24,6 +24,9 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("VPNCONSOLE_HOME", raising=False)
     monkeypatch.delenv("VPNCONSOLE_KEYRING_PASSWORD", raising=False)
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    # A desktop session's Secret Service must never be touched by a test; the Secret Service
+    # tests start a private one (tests/secretservice.py).
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     return home
 
 

@@ -182,14 +182,11 @@ def cmd_secret(args: argparse.Namespace) -> int:
             print(f"stored {lab}/{args.kind} ({store.fingerprint(lab, args.kind)}) in {store.backend_description()}",
                   file=sys.stderr)
         elif args.secret_command == "generate":
-            from vpnconsole.psk import generate_psk
-
             store = _secret_store(interactive=sys.stdin.isatty())
             if store.get(lab, "psk") is not None and not args.force:
                 raise CliError(f"lab {lab!r} already has a PSK ({store.fingerprint(lab, 'psk')}); "
                                "use --force to replace it (both ends must then be re-applied)")
-            store.set(lab, "psk", generate_psk(args.length))
-            fp = store.fingerprint(lab, "psk")
+            fp = secrets.generate_and_store_psk(store, lab, length=args.length, replace=True)
             if args.json:
                 _emit_json({"lab": lab, "kind": "psk", "fingerprint": fp})
             else:
@@ -205,8 +202,10 @@ def cmd_secret(args: argparse.Namespace) -> int:
                     print(f"{kind:<26} {fp or '(not set)'}")
         elif args.secret_command == "delete":
             store = _secret_store(interactive=sys.stdin.isatty())
-            store.delete(lab, args.kind)
-            print(f"deleted {lab}/{args.kind}", file=sys.stderr)
+            if store.delete(lab, args.kind):
+                print(f"deleted {lab}/{args.kind}", file=sys.stderr)
+            else:
+                print(f"{lab}/{args.kind} was not stored; nothing to delete", file=sys.stderr)
     except secrets.SecretStoreError as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:
@@ -266,16 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbosity: int) -> None:
     import logging
 
-    from vpnconsole.redact import install_log_redaction
+    from vpnconsole.logs import configure_logging
 
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level)
-    install_log_redaction(root)
+    configure_logging(logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
