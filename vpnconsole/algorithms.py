@@ -247,8 +247,16 @@ IKE_MODES = ("main", "aggressive")  # IKEv1 only, on both ends
 #: Alibaba's 0 has no Comware equivalent, so the intersection is what a profile may ask for.
 IKE_LIFETIME_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"alibaba": (0, 86400), "comware7": (60, 604800), "comware5": (60, 604800)})
+#: Comware V7 keeps the IKEv2 SA lifetime in the `ikev2 profile` (`sa duration` 120–86400 s, H3C/HPE
+#: IKEv2 command reference), narrower than the IKEv1 proposal's.  V5 has no IKEv2.
+IKEV2_LIFETIME_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {"alibaba": (0, 86400), "comware7": (120, 86400)})
 IPSEC_LIFETIME_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"alibaba": (0, 86400), "comware7": (180, 604800), "comware5": (180, 604800)})
+
+
+def ike_lifetime_ranges(ike_version: str) -> Mapping[str, tuple[int, int]]:
+    return IKEV2_LIFETIME_RANGES if ike_version == "ikev2" else IKE_LIFETIME_RANGES
 
 
 def lifetime_range(ranges: Mapping[str, tuple[int, int]], platform: str) -> tuple[int, int]:

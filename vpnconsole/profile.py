@@ -830,14 +830,15 @@ def _check_algorithms(r: _Reader, ike: Ike, ipsec: Ipsec, platform: str) -> None
                 r.warn(path, f"{a.label} is considered weak; prefer "
                        f"{'aes256' if kind is Kind.ENCRYPTION else 'sha256' if kind is Kind.INTEGRITY else 'group14'}"
                        " where both ends allow it")
-    for path, value, ranges in ((("ike", "lifetime"), ike.lifetime, alg.IKE_LIFETIME_RANGES),
+    for path, value, ranges in ((("ike", "lifetime"), ike.lifetime, alg.ike_lifetime_ranges(ike.version)),
                                 (("ipsec", "lifetime"), ipsec.lifetime, alg.IPSEC_LIFETIME_RANGES)):
         lo, hi = alg.lifetime_range(ranges, platform)
         if not lo <= value <= hi:
             a_lo, a_hi = ranges["alibaba"]
             h_lo, h_hi = ranges[platform]
+            where = f"{pretty} IKEv2 profile" if path == ("ike", "lifetime") and ike.version == "ikev2" else pretty
             r.problem(path, f"{value} s is outside what both ends accept: {lo}–{hi} s (Alibaba {a_lo}–{a_hi}, "
-                      f"{pretty} {h_lo}–{h_hi})")
+                      f"{where} {h_lo}–{h_hi})")
 
 
 # --- loading, discovery, saving --------------------------------------------------------------------

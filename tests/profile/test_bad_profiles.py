@@ -176,3 +176,12 @@ def test_yaml_syntax_errors_report_where(text, expected, tmp_path, capsys):
     file.write_text(text)
     assert main(["validate", str(file)]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_ikev2_lifetime_follows_the_ikev2_profile_range(tmp_path, capsys):
+    data = mutate(BASE, "ike", {"version": "ikev2", "encryption": "aes128", "integrity": "sha1", "dh_group": "group2",
+                                "lifetime": 100})
+    file = tmp_path / "classic.yaml"
+    file.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(file)]) == 2
+    assert "ike.lifetime: 100 s is outside what both ends accept: 120–86400 s" in capsys.readouterr().err

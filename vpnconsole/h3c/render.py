@@ -46,9 +46,8 @@ DPD_INTERVAL = 10  # seconds between DPD probes (V7 `dpd interval 10 retry 3 per
 DPD_RETRY = 3
 V5_DPD_TIMEOUT = 5  # V5 `ike dpd`: time-out
 PLACEHOLDER_PSK = "psk-not-shown"
-#: `ikev2 profile` `sa duration`: 120–86400 s on Comware V7 (H3C/HPE IKEv2 command reference), narrower
-#: than the IKEv1 proposal's 60–604800 that algorithms.IKE_LIFETIME_RANGES holds for comware7.
-IKEV2_LIFETIME_RANGE = (120, 86400)
+#: `ikev2 profile` `sa duration` on Comware V7 (see algorithms.IKEV2_LIFETIME_RANGES).
+IKEV2_LIFETIME_RANGE = alg.IKEV2_LIFETIME_RANGES["comware7"]
 
 
 # --- line building ---------------------------------------------------------------------------------
