@@ -3,6 +3,7 @@ reaches the real user's profiles or keyring."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -33,3 +34,21 @@ def isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def example_profiles() -> dict[str, Path]:
     return {p.stem: p for p in sorted((PROJECT / "profiles").glob("*.yaml"))}
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """The CLI configures logging when a test calls ``main()`` in-process; undo it afterwards so one
+    test's handlers, levels and warning capture never change what the next test sees."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), list(root.filters), root.level)
+    yield
+    for handler in list(root.handlers):
+        if handler not in saved[0]:
+            root.removeHandler(handler)
+            handler.close()
+    for flt in list(root.filters):
+        if flt not in saved[1]:
+            root.removeFilter(flt)
+    root.setLevel(saved[2])
+    logging.captureWarnings(False)
