@@ -145,6 +145,10 @@ class SimulatedH3C:
         self._offset = 0.0
         self.boot_time = self.now()
         self.engine = Engine(self)
+        # Called (under the device lock) at the end of every expire(): displays, pings, advance().
+        # The lab's negotiation model uses it to apply what the far end did meanwhile.
+        self.tick_hooks: list[Callable[["SimulatedH3C"], None]] = []
+        self._ticking = False
         self.sessions: list["CliSession"] = []
         self._executing: Optional["CliSession"] = None
         self.config = self._factory_config()
@@ -311,6 +315,13 @@ class SimulatedH3C:
             expired = [sa for sa in rt.ipsec_sas if sa.created + sa.lifetime_s <= now]
             if expired:
                 self._drop_ipsec(expired, "The SA expired")
+            if self.tick_hooks and not self._ticking:
+                self._ticking = True
+                try:
+                    for hook in list(self.tick_hooks):
+                        hook(self)
+                finally:
+                    self._ticking = False
 
     def _drop_ipsec(self, sas, reason: str, notify: bool = True) -> None:
         rt = self.runtime
@@ -324,6 +335,34 @@ class SimulatedH3C:
                          f"destination address is {dst}, protocol is ESP, and SPI is {spi}.")
             if notify:
                 self.peer.notify_delete(DeleteNotice("ipsec", sa.local_ip, sa.remote_ip, (sa.out_spi, sa.in_spi)))
+
+    def install_responder_sa(self, ike, children=()):
+        """Install SAs negotiated with the router as responder (see :func:`.negotiation.install_responder`)."""
+        from .negotiation import install_responder
+        with self.lock:
+            return install_responder(self, ike, children)
+
+    def drop_peer_sas(self, remote_ip: str, local_ip: Optional[str] = None,
+                      reason: str = "The remote peer deleted the SA",
+                      older_than: Optional[tuple[int, int]] = None) -> None:
+        """The far end deleted its SAs (delete notification): drop ours without notifying it back.
+
+        ``older_than=(conn_mark, tunnel_mark)`` (``runtime.next_conn_id`` / ``runtime.next_tunnel_id``
+        read when the far end deleted) limits the drop to SAs that existed then, so a delete that is
+        applied late never removes SAs negotiated afterwards.
+        """
+        with self.lock:
+            rt = self.runtime
+            conn_mark, tunnel_mark = older_than if older_than is not None else (None, None)
+            mine = lambda s: s.remote_ip == remote_ip and (local_ip is None or s.local_ip == local_ip)  # noqa: E731
+            for s in [s for s in rt.ike_sas if mine(s) and (conn_mark is None or s.conn_id < conn_mark)]:
+                rt.ike_sas.remove(s)
+                if s.flag == "RD":
+                    self.log("IKE", 6, "IKE_P1_SA_TERMINATE",
+                             f"The IKE phase 1 SA was deleted. Reason: {reason}. SA information: "
+                             f"Role: {s.role} Local IP: {s.local_ip} Remote IP: {s.remote_ip}")
+            sas = [sa for sa in rt.ipsec_sas if mine(sa) and (tunnel_mark is None or sa.tunnel_id < tunnel_mark)]
+            self._drop_ipsec(sas, reason, notify=False)
 
     def reset_ike_sa(self, conn_id: Optional[int] = None, version: str = "ikev1") -> None:
         with self.lock:

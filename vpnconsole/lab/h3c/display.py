@@ -316,7 +316,7 @@ def display_ipsec_sa(dev: "SimulatedH3C", sas: list[IpsecSa]) -> list[str]:
                 "    Inside VPN:",
                 "    Extended Sequence Numbers enable: N",
                 "    Traffic Flow Confidentiality enable: N",
-                "    Transmitting entity: Initiator",
+                f"    Transmitting entity: {sa.role}",
                 f"    Path MTU: {1420 if not sa.nat_t else 1412}",
                 "    Tunnel:",
                 f"        local  address: {sa.local_ip}",

@@ -22,6 +22,12 @@ On a traffic trigger (``ping -a SRC DST``) the device does, in order (reference 
 Local failures (no PSK for the peer, missing profile, unresolvable remote host name) are logged and
 no negotiation happens.
 
+Responder side (the peer initiates, e.g. Alibaba with ``EffectImmediately``): the lab's negotiation
+model evaluates the router's configuration itself and installs the outcome with
+:func:`install_responder` (``SimulatedH3C.install_responder_sa``): an RD IKE SA and IPsec SAs with
+``role="Responder"``. ``SimulatedH3C.drop_peer_sas`` removes a peer's SAs as on its delete notification,
+and ``SimulatedH3C.tick_hooks`` let the model apply, on every ``expire()``, what the far end did meanwhile.
+
 Known simplifications: only the first complete transform set / IPsec proposal of an entry is offered;
 ``aggregation`` mode is treated like ``standard``; per-host uses /32 selectors; DPD is modelled as a
 periodic probe evaluated when time advances; IKEv1 SAs are not rekeyed before expiry.
@@ -43,7 +49,7 @@ from .peer import (
 )
 from .routing import local_addresses, lookup
 from .state import (
-    Acl, AclRule, Config, Interface, IpsecPolicyEntry, IkeSa, IpsecSa, RemoteIdentity, decrypt_psk,
+    Acl, AclRule, Config, Dpd, Interface, IpsecPolicyEntry, IkeSa, IpsecSa, RemoteIdentity, decrypt_psk,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -512,6 +518,92 @@ class Engine:
 
     def _cookie(self) -> str:
         return f"{self.dev.rng.getrandbits(64):016x}"
+
+
+# ---------------------------------------------------------------------------------------------
+# responder side (the peer initiated): additive hook used by the lab's negotiation model
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResponderIke:
+    """Phase 1 as the router answered it (the peer was the initiator)."""
+    version: str  # ikev1 | ikev2
+    local_ip: str  # the router's address the peer negotiated with
+    remote_ip: str  # the peer (initiator)
+    profile: Optional[str]
+    local_id: Identity  # the router's identity as sent
+    remote_id: Identity  # the initiator's identity
+    proposal: IkeProposalOffer  # the router's proposal that matched (label "default" for the built-in one)
+    lifetime: int
+    exchange_mode: str = "main"
+    nat_detected: bool = False
+    dpd: Optional[Dpd] = None
+
+
+@dataclass(frozen=True)
+class ResponderChild:
+    """One phase-2 SA pair the router accepted as responder (one per CIDR pair)."""
+    interface: str
+    policy: str
+    seq: int
+    flow_src: tuple[str, str]  # router side (network, mask): the ACL rule's source
+    flow_dst: tuple[str, str]  # far side
+    encryption: str
+    integrity: str
+    pfs: Optional[str]
+    lifetime_seconds: int
+    lifetime_kilobytes: int
+    in_spi: int  # the router's inbound SPI (= the peer's outbound)
+    out_spi: int  # the router's outbound SPI (= the peer's inbound)
+
+
+def install_responder(dev: "SimulatedH3C", ike: ResponderIke,
+                      children: "list[ResponderChild] | tuple[ResponderChild, ...]" = ()) -> tuple[IkeSa, list[IpsecSa]]:
+    """Install SAs the router negotiated as **responder** (the peer initiated).
+
+    Reuses an existing RD IKE SA with the same endpoints/version, otherwise adds one with
+    ``role="Responder"`` (``display ike sa`` RD row; ``verbose`` shows ``Transmitting entity:
+    Responder``). Each child becomes an :class:`IpsecSa` with ``role="Responder"``, replacing an
+    existing SA of the same policy entry and flow (without notifying the peer). Logs the same
+    ``IPSEC_SA_ESTABLISH`` lines as the initiator path. Call with ``dev.lock`` held.
+    """
+    rt = dev.runtime
+    now = dev.now()
+    eng = dev.engine
+    existing = next((s for s in rt.ike_sas if s.flag == "RD" and s.remote_ip == ike.remote_ip
+                     and s.local_ip == ike.local_ip and s.version == ike.version), None)
+    if existing is None:
+        p = ike.proposal
+        existing = IkeSa(eng._conn_id(), ike.version, ike.local_ip, ike.remote_ip, "RD", ike.profile, now,
+                         ike.lifetime, role="Responder", initiator_cookie=eng._cookie(),
+                         responder_cookie=eng._cookie(), local_id=(_id_type(ike.local_id), ike.local_id.value),
+                         remote_id=(_id_type(ike.remote_id), ike.remote_id.value), method=p.method,
+                         authentication=p.integrity, encryption=p.encryption, dh=p.dh,
+                         exchange_mode=ike.exchange_mode.capitalize(), nat_detected=ike.nat_detected,
+                         dpd=ike.dpd, last_dpd=now)
+        rt.ike_sas = [s for s in rt.ike_sas if not (s.flag == "Unknown" and s.remote_ip == ike.remote_ip)]
+        rt.ike_sas.append(existing)
+    out: list[IpsecSa] = []
+    for c in children:
+        old = [sa for sa in rt.ipsec_sas if sa.interface == c.interface and sa.policy.lower() == c.policy.lower()
+               and sa.seq == c.seq and sa.flow_src == c.flow_src and sa.flow_dst == c.flow_dst]
+        if old:
+            dev._drop_ipsec(old, "The SA was replaced by a new negotiation", notify=False)
+        sa = IpsecSa(rt.next_tunnel_id, c.interface, c.policy, c.seq, ike.local_ip, ike.remote_ip, c.flow_src,
+                     c.flow_dst, c.in_spi, c.out_spi, rt.next_ipsec_conn + 4, rt.next_ipsec_conn + 5,
+                     c.encryption, c.integrity, c.pfs, c.lifetime_seconds, c.lifetime_kilobytes, now,
+                     existing.conn_id, version=ike.version, nat_t=ike.nat_detected, role="Responder")
+        rt.next_tunnel_id += 1
+        rt.next_ipsec_conn += 2
+        rt.ipsec_sas.append(sa)
+        if dev.dialect == "v5" and existing.phase2_conn_id is None:
+            existing.phase2_conn_id = eng._conn_id()
+        for s, d, spi in ((ike.local_ip, ike.remote_ip, c.out_spi), (ike.remote_ip, ike.local_ip, c.in_spi)):
+            dev.log("IPSEC", 6, "IPSEC_SA_ESTABLISH",
+                    f"Established IPsec SA. The SA's source address is {s}, destination address is {d}, "
+                    f"protocol is ESP, and SPI is {spi}.")
+        out.append(sa)
+    return existing, out
 
 
 def kb_used(sa: IpsecSa, inbound: bool) -> int:

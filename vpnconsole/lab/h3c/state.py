@@ -418,6 +418,7 @@ class IpsecSa:
     in_bytes: int = 0
     out_bytes: int = 0
     protocol: str = "ip"
+    role: str = "Initiator"  # Responder: installed by Engine.install_responder (peer-initiated)
 
 
 @dataclass
