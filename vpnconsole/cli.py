@@ -213,6 +213,49 @@ def cmd_secret(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- the embedded lab ------------------------------------------------------------------------------
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from vpnconsole.lab.runner import LabError, LabSettings, serve
+
+    settings = LabSettings(platform=args.platform, legacy_ssh=args.legacy_ssh, dual_tunnel=args.dual_tunnel,
+                           tls=args.tls, fixed_ports=not args.ephemeral_ports)
+    store = _secret_store(interactive=sys.stdin.isatty())
+
+    def ready(info) -> None:
+        print(info.describe(), flush=True)
+        if args.headless:
+            print("ready; stop with Ctrl-C", flush=True)
+        else:
+            # The console opens here once the TUI exists; until then, say how to drive the lab.
+            print("\nDrive it from another terminal, e.g.:\n"
+                  "  vpnconsole validate lab\n"
+                  "  vpnconsole render lab --end h3c\n"
+                  "  vpnconsole render lab --end alibaba\n"
+                  "Stop the lab with Ctrl-C.", flush=True)
+
+    async def main_task() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        await serve(settings, store, ready=ready)
+
+    try:
+        asyncio.run(main_task())
+    except asyncio.CancelledError:
+        print("lab stopped", file=sys.stderr)
+        return EXIT_OK
+    except LabError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"the lab could not start: {exc}") from None
+    return EXIT_OK
+
+
 # --- parser ----------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -259,6 +302,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("lab", metavar="LAB")
     s.add_argument("kind", choices=SECRET_KINDS)
     p.set_defaults(func=cmd_secret)
+
+    p = sub.add_parser("lab", help="start the embedded lab (simulated H3C, Alibaba API, OpenStack)")
+    p.add_argument("--headless", action="store_true", help="keep running for scripts and tests; no console")
+    p.add_argument("--platform", choices=("comware7", "comware5"), default="comware7",
+                   help="the simulated router's Comware version")
+    p.add_argument("--legacy-ssh", action="store_true",
+                   help="the router offers only SHA-1 key exchange and ssh-rsa, like old Comware releases")
+    p.add_argument("--dual-tunnel", action="store_true", help="a dual-tunnel Alibaba gateway (two public IPs)")
+    p.add_argument("--tls", action="store_true", help="Keystone over HTTPS with a generated CA")
+    p.add_argument("--ephemeral-ports", action="store_true",
+                   help="any free ports instead of 5000 (Keystone) and 22/2222 (floating IPs)")
+    p.set_defaults(func=cmd_lab)
     return parser
 
 
