@@ -223,7 +223,11 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     settings = LabSettings(platform=args.platform, legacy_ssh=args.legacy_ssh, dual_tunnel=args.dual_tunnel,
                            tls=args.tls, fixed_ports=not args.ephemeral_ports)
-    store = _secret_store(interactive=sys.stdin.isatty())
+    if sys.stdin.isatty() and not os.environ.get("VPNCONSOLE_KEYRING_PASSWORD"):
+        store = _secret_store(interactive=True)  # may ask for the master password: before anything starts
+    else:
+        def store():  # opened by the lab in a thread, overlapping its start-up
+            return _secret_store(interactive=False)
 
     def ready(info) -> None:
         print(info.describe(), flush=True)

@@ -107,7 +107,7 @@ class EmbeddedLab:
 
     def __init__(self, settings: LabSettings | None = None, *, store: Any = None):
         self.settings = settings or LabSettings()
-        self.store = store  # a vpnconsole.secrets.SecretStore, when secrets are stored
+        self.store = store  # a vpnconsole.secrets.SecretStore (or a function opening one)
         self.router: Any = None
         self.cloud: Any = None
         self.negotiation: Any = None
@@ -115,6 +115,7 @@ class EmbeddedLab:
         self._profile_path: Path | None = None
         self._runtime_dir: Path | None = None
         self._stored_secrets = False
+        self._storing: asyncio.Future | None = None
         self.info: LabInfo | None = None
 
     # -- start
@@ -127,12 +128,8 @@ class EmbeddedLab:
             raise
 
     async def _start(self) -> LabInfo:
-        from vpnconsole.lab import openstack
-        from vpnconsole.lab.aliyun import AliyunLabServer, AliyunVpcSim, Timing
-        from vpnconsole.lab.h3c import DeviceOptions, SimulatedH3C, start_h3c_server
-        from vpnconsole.lab.negotiation import Delays, LabNegotiation
-        from vpnconsole.psk import generate_psk
         from vpnconsole.params import psk_fingerprint
+        from vpnconsole.psk import generate_psk
 
         s = self.settings
         if s.write_profile:
@@ -140,6 +137,16 @@ class EmbeddedLab:
         password = pysecrets.token_urlsafe(12)
         psk = generate_psk(32)
         username = "admin"
+        # Opening the encrypted keyring and each write cost an Argon2 derivation (~0.4 s each): run
+        # them in a thread while the simulators are imported and started.
+        storing = asyncio.ensure_future(asyncio.to_thread(self._store_secrets, psk, password)) \
+            if s.store_secrets else None
+        self._storing = storing
+
+        from vpnconsole.lab import openstack
+        from vpnconsole.lab.aliyun import AliyunLabServer, AliyunVpcSim, Timing
+        from vpnconsole.lab.h3c import DeviceOptions, SimulatedH3C, start_h3c_server
+        from vpnconsole.lab.negotiation import Delays, LabNegotiation
 
         # The cloud: one VPC, one gateway (single or dual tunnel), its system route table.
         timing = Timing.instant() if s.fast else Timing(gateway_update_seconds=2.0, route_entry_seconds=1.5)
@@ -195,7 +202,7 @@ class EmbeddedLab:
                        profile_path=None, gateway_id=gateway.vpn_gateway_id, username=username,
                        psk_fingerprint=psk_fingerprint(psk), ca_path=ca_path)
         if s.store_secrets:
-            self._store_secrets(psk, password)
+            await storing
         if s.write_profile:
             info.profile_path = self._write_profile(info)
         self.info = info
@@ -205,6 +212,8 @@ class EmbeddedLab:
     def _store_secrets(self, psk: str, password: str) -> None:
         if self.store is None:
             raise LabError("no keyring to store the lab's secrets in")
+        if callable(self.store):  # a factory: opening the keyring is slow too
+            self.store = self.store()
         self._stored_secrets = True
         self.store.set(LAB_NAME, "psk", psk)
         self.store.set(LAB_NAME, "h3c-password", password)
@@ -271,6 +280,10 @@ class EmbeddedLab:
     # -- stop
 
     async def close(self) -> None:
+        if self._storing is not None:
+            # A failed start may leave the keyring writes running: let them finish, then undo them.
+            await asyncio.gather(self._storing, return_exceptions=True)
+            self._storing = None
         for server in reversed(self._servers):
             try:
                 if hasattr(server, "stop"):
@@ -288,7 +301,7 @@ class EmbeddedLab:
                 child.unlink(missing_ok=True)
             self._runtime_dir.rmdir()
             self._runtime_dir = None
-        if self.store is not None and self._stored_secrets:
+        if self.store is not None and not callable(self.store) and self._stored_secrets:
             self._stored_secrets = False
             for kind in SECRET_KINDS:
                 try:
