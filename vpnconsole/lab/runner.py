@@ -93,6 +93,18 @@ class LabInfo:
         return "\n".join(lines)
 
 
+def _bindable(address: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((address, port))
+        except OSError:
+            return False
+    return True
+
+
 def _free_port(address: str) -> int:
     """A port that is free on ``address`` now (for several listeners that must share one number)."""
     import socket
@@ -182,10 +194,12 @@ class EmbeddedLab:
 
         self._runtime_dir = private_dir(state_home() / "lab" / f"run-{os.getpid()}")
         ca_path = self._runtime_dir / "keystone-ca.pem" if s.tls else None
-        # Every floating IP listens on the same port, so the profile can name it once.
+        # Every floating IP listens on the same port, so the profile can name it once.  The usual
+        # ports may be taken (a jump host's sshd on 0.0.0.0:22): then any free one.
         if s.fixed_ports:
-            floating_port = 22 if os.geteuid() == 0 else 2222
-            port_map = {}
+            floating_port = next((p for p in ((22, 2222) if os.geteuid() == 0 else (2222,))
+                                  if _bindable(FLOATING_FIRST, p)), 0) or _free_port(FLOATING_FIRST)
+            port_map = {} if _bindable(KEYSTONE_ADDRESS, 5000) else {5000: 0}
         else:
             floating_port = _free_port(FLOATING_FIRST)
             port_map = {5000: 0}
