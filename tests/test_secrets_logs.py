@@ -7,30 +7,13 @@ import logging
 import stat
 import warnings
 
-import pytest
 
 from vpnconsole.logs import configure_logging
 from vpnconsole.psk import generate_psk
 from vpnconsole.redact import MASK, RedactingFilter, Secret
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    saved = (list(root.handlers), list(root.filters), root.level)
-    yield
-    for handler in list(root.handlers):
-        if handler not in saved[0]:
-            root.removeHandler(handler)
-            handler.close()
-    for flt in list(root.filters):
-        if flt not in saved[1]:
-            root.removeFilter(flt)
-    root.setLevel(saved[2])
-    logging.captureWarnings(False)
-
-
-def test_psk_in_message_args_and_exception_is_masked_in_the_file(tmp_path, restore_logging):
+def test_psk_in_message_args_and_exception_is_masked_in_the_file(tmp_path):
     psk = Secret(generate_psk(), "psk")  # remembered by the backstop
     value = psk.reveal()
     log_file = tmp_path / "logs" / "vpnconsole.log"
@@ -64,7 +47,7 @@ def test_psk_in_message_args_and_exception_is_masked_in_the_file(tmp_path, resto
     assert stat.S_IMODE(log_file.parent.stat().st_mode) == 0o700
 
 
-def test_configure_logging_is_idempotent_and_tightens_an_existing_file(tmp_path, restore_logging):
+def test_configure_logging_is_idempotent_and_tightens_an_existing_file(tmp_path):
     log_file = tmp_path / "existing.log"
     log_file.write_text("")
     log_file.chmod(0o644)

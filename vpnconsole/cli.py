@@ -158,9 +158,7 @@ def _secret_store(interactive: bool):
     if interactive:
         import getpass
 
-        def ask(prompt: str) -> str:
-            return getpass.getpass(prompt)
-
+        ask = getpass.getpass
     try:
         return secrets.open_store(ask_master_password=ask)
     except secrets.SecretStoreError as exc:

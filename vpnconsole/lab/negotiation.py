@@ -879,7 +879,7 @@ class LabNegotiation:
             return self._timeout(f"{cp.describe()} is {'FinancialLocked' if cp.locked else cp.state}")
         if offer.existing_ike_sa and not rec.ike_up:
             # the router reuses an IKE SA Alibaba no longer knows: quick mode goes unanswered
-            rec.add(st(now), "WARNING", "isakmp.c:1340",
+            rec.add(now, "WARNING", "isakmp.c:1340",
                     f"unknown ISAKMP-SA referenced by {seen}[500], ignored (stale SA on the peer)")
             return self._timeout("Quick mode for an IKE SA the peer no longer has")
         st = _Stamps(now)
