@@ -28,13 +28,23 @@ def remember(value: str) -> None:
             _known.add(value)
 
 
+def _forms(value: str) -> set[str]:
+    """The ways a secret shows up in text: as is, URL-encoded (query strings logged by urllib3),
+    form-encoded, and JSON-escaped (the PSK inside Alibaba's IkeConfig string)."""
+    import json
+    from urllib.parse import quote, quote_plus
+
+    return {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
+
+
 def redact(text: str, extra: Iterable[str] = ()) -> str:
-    """Replace every known secret (and ``extra``) in ``text`` with the mask."""
+    """Replace every known secret (and ``extra``), in each of its encoded forms, with the mask."""
     with _known_lock:
-        values = sorted(_known.union(v for v in extra if v), key=len, reverse=True)
-    for value in values:
-        if value in text:
-            text = text.replace(value, MASK)
+        values = _known.union(v for v in extra if v)
+    forms = sorted({form for value in values for form in _forms(value)}, key=len, reverse=True)
+    for form in forms:
+        if form in text:
+            text = text.replace(form, MASK)
     return text
 
 
