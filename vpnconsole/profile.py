@@ -64,6 +64,9 @@ _NOT_PUBLIC = [
     (ipaddress.IPv4Network("224.0.0.0/4"), "multicast"),
     (ipaddress.IPv4Network("240.0.0.0/4"), "reserved"),
 ]
+#: Comware V5 names `ike peer`, `ike dpd` and `ipsec proposal` with 1–32 characters; ours are
+#: "VPNC-<LAB>-PEER1", so a lab on a V5 router may have at most 32 - 11 characters.
+V5_MAX_LAB_NAME = 21
 MAX_SUBNETS = 10  # per side; Alibaba's limit as enforced by its own provider
 MAX_FLOATING_IPS = 4096
 
@@ -489,6 +492,9 @@ def validate_data(located: Located, *, source: str | None = None, expected_name:
         r.problem(("cloud",), "is required (the Alibaba gateway: region, vpn_gateway_id, subnets)")
 
     _cross_checks(r, ike, ipsec, probe)
+    if name and r.platform == "comware5" and len(name) > V5_MAX_LAB_NAME:
+        r.problem(("name",), f"is {len(name)} characters; on a Comware V5 router the objects named after the lab "
+                  f"(VPNC-<LAB>-PEER1, at most 32 characters) allow at most {V5_MAX_LAB_NAME}")
 
     errors = [p for p in r.problems if p.severity == "error"]
     if errors or onprem is None or cloud is None or name is None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from vpnconsole import algorithms as alg
 from vpnconsole.h3c.render import IKEV2_LIFETIME_RANGE
-from vpnconsole.profile import NAME_RE, Cloud, Device, Ike, Ipsec, OnPrem, Profile, load_profile
+from vpnconsole.profile import NAME_RE, V5_MAX_LAB_NAME, Cloud, Device, Ike, Ipsec, OnPrem, Profile, load_profile
 from vpnconsole.psk import ALLOWED
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def profiles(draw, platform: str) -> Profile:
         ike_lo, ike_hi = max(ike_lo, IKEV2_LIFETIME_RANGE[0]), min(ike_hi, IKEV2_LIFETIME_RANGE[1])
     ipsec_lo, ipsec_hi = alg.lifetime_range(alg.IPSEC_LIFETIME_RANGES, platform)
     return Profile(
-        name=draw(lab_names),
+        name=draw(lab_names.filter(lambda n: len(n) <= V5_MAX_LAB_NAME) if platform == "comware5" else lab_names),
         onprem=OnPrem(
             device=Device(host="10.0.0.1", username="admin", port=22, platform=platform),
             public_ip=public_ip,

@@ -185,3 +185,12 @@ def test_ikev2_lifetime_follows_the_ikev2_profile_range(tmp_path, capsys):
     file.write_text(yaml.safe_dump(data))
     assert main(["validate", str(file)]) == 2
     assert "ike.lifetime: 100 s is outside what both ends accept: 120–86400 s" in capsys.readouterr().err
+
+
+def test_v5_lab_names_must_fit_the_v5_object_names(tmp_path, capsys):
+    data = mutate(BASE, "onprem.device.platform", "comware5")
+    data = mutate(data, "name", "a-rather-long-lab-name-x")
+    file = tmp_path / "x.yaml"
+    file.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(file)]) == 2
+    assert "name: is 24 characters; on a Comware V5 router" in capsys.readouterr().err
