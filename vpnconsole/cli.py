@@ -211,6 +211,183 @@ def cmd_secret(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- both ends live --------------------------------------------------------------------------------
+
+def _engine(args: argparse.Namespace):
+    from vpnconsole.engine import Engine
+
+    profile = _load(args.lab)
+    store = _secret_store(interactive=sys.stdin.isatty())
+    quiet = getattr(args, "json", False)
+    return Engine(profile, store, emit=_event_printer(quiet),
+                  accept_new_host_key=getattr(args, "accept_new_host_key", False))
+
+
+def _event_printer(quiet: bool):
+    import threading
+
+    lock = threading.Lock()
+
+    def emit(event) -> None:
+        if quiet and event.kind not in ("error", "retry"):
+            return
+        status = f" [{event.status}]" if event.status else ""
+        with lock:
+            print(f"{event.end.label:>7} {event.elapsed:6.1f}s {event.step}: {event.message}{status}",
+                  file=sys.stderr, flush=True)
+    return emit
+
+
+def _print_status(report, as_json: bool) -> None:
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    v = report.verdict
+    print(f"{'✓' if v.up else '✗'} {v.summary}")
+    for problem in v.problems[1:] if v.problems and v.problems[0] == v.summary else v.problems:
+        print(f"  - {problem}")
+    for line in v.paths:
+        print(f"  {line}")
+    for state in (report.h3c, report.alibaba):
+        for t in state.tunnels:
+            print(f"  {state.end.label:<7} tunnel {t.cloud_ip or '?'}: phase 1 {t.phase1}, phase 2 {t.phase2}"
+                  f"{f' ({t.detail})' if t.detail else ''}")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import asyncio
+
+    engine = _engine(args)
+    while True:
+        report = asyncio.run(engine.status())
+        _print_status(report, args.json)
+        if not args.watch:
+            return EXIT_OK if report.verdict.up else EXIT_DOWN
+        try:
+            import time
+
+            time.sleep(args.interval)
+        except KeyboardInterrupt:
+            return EXIT_OK if report.verdict.up else EXIT_DOWN
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import asyncio
+
+    report = asyncio.run(_engine(args).diff())
+    comparison = report.comparison
+    if args.json:
+        _emit_json({"schema_version": 1, "clean": comparison.clean, "diff": comparison.as_dict(),
+                    "errors": {"h3c": list(report.h3c.errors), "alibaba": list(report.alibaba.errors)}})
+    else:
+        for title, diffs in (("profile ↔ H3C", comparison.profile_h3c),
+                             ("profile ↔ Alibaba", comparison.profile_alibaba),
+                             ("H3C ↔ Alibaba", comparison.h3c_alibaba)):
+            print(f"{title}: {'same' if not diffs else f'{len(diffs)} difference(s)'}")
+            for d in diffs:
+                print(f"  {d}")
+        for state in (report.h3c, report.alibaba):
+            if not state.reachable:
+                print(f"{state.end.label}: unreachable: {'; '.join(state.errors)}", file=sys.stderr)
+            elif state.params is None:
+                print(f"{state.end.label}: nothing of lab {args.lab!r} is configured there", file=sys.stderr)
+    if not (report.h3c.reachable and report.alibaba.reachable):
+        return EXIT_ERROR
+    return EXIT_OK if comparison.clean else EXIT_DRIFT
+
+
+def _confirm(args: argparse.Namespace, question: str, *, typed: str | None = None) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CliError("refusing to change a live end without confirmation; pass --yes", EXIT_USAGE)
+    answer = input(f"{question} ").strip()
+    return answer == typed if typed else answer.lower() in ("y", "yes")
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    import asyncio
+
+    engine = _engine(args)
+    ends = (args.end,) if args.end else ("h3c", "alibaba")
+    if args.dry_run or not args.yes:
+        _print_plans(engine, ends)
+        if args.dry_run:
+            return EXIT_OK
+    if not _confirm(args, f"Apply this to {' and '.join(ends)}? [y/N]"):
+        print("aborted; nothing was sent", file=sys.stderr)
+        return EXIT_ABORTED
+    result = asyncio.run(engine.apply(ends))
+    return _report_operation(result, args)
+
+
+def cmd_teardown(args: argparse.Namespace) -> int:
+    import asyncio
+
+    engine = _engine(args)
+    ends = ("h3c", "alibaba")
+    if args.dry_run:
+        _print_plans(engine, ends, teardown=True)
+        return EXIT_OK
+    if not _confirm(args, f"Tear down everything vpnconsole made for lab {args.lab!r}? Type the lab name:",
+                    typed=args.lab):
+        print("aborted; nothing was removed", file=sys.stderr)
+        return EXIT_ABORTED
+    result = asyncio.run(engine.teardown(ends))
+    return _report_operation(result, args)
+
+
+def _print_plans(engine, ends, *, teardown: bool = False) -> None:
+    import asyncio
+
+    async def plans():
+        out = {}
+        if "h3c" in ends:
+            def h3c_plan():
+                from vpnconsole.h3c import render
+
+                live = engine.h3c.read_config()
+                if teardown:
+                    from vpnconsole.h3c.parse import parse_config
+
+                    return render.render_teardown(engine.profile, config=parse_config(live, engine.profile.name,
+                                                                                      engine.profile.platform))
+                return engine.h3c.render(live)
+            out["h3c"] = asyncio.to_thread(h3c_plan)
+        if "alibaba" in ends and teardown:
+            from vpnconsole.alibaba import translate
+
+            out["alibaba"] = asyncio.to_thread(lambda: translate.plan_teardown(
+                engine.profile, engine.alibaba.load_manifest()))
+        elif "alibaba" in ends:
+            out["alibaba"] = asyncio.to_thread(engine.alibaba.plan, engine._psk())
+        if not teardown and "h3c" in ends:
+            await engine._ensure_gateway_ips()
+        results = await asyncio.gather(*out.values(), return_exceptions=True)
+        return dict(zip(out, results))
+
+    for end, plan in asyncio.run(plans()).items():
+        print(f"# --- {end} {'teardown' if teardown else 'apply'} plan ---")
+        if isinstance(plan, Exception):
+            print(f"# cannot plan: {plan}")
+        elif hasattr(plan, "script"):
+            print(plan.script(reveal=False))
+        else:
+            print(plan.text(reveal=False))
+
+
+def _report_operation(result, args: argparse.Namespace) -> int:
+    if getattr(args, "json", False):
+        _emit_json({"schema_version": 1, "operation": result.operation, "ok": result.ok, "errors": result.errors,
+                    "rolled_back": result.rolled_back})
+    for end, message in result.errors.items():
+        print(f"{end}: {message}", file=sys.stderr)
+    if result.ok:
+        print(f"{result.operation}: done", file=sys.stderr)
+        return EXIT_OK
+    return EXIT_ABORTED if result.rolled_back else EXIT_ERROR
+
+
 # --- the embedded lab ------------------------------------------------------------------------------
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -304,6 +481,37 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("lab", metavar="LAB")
     s.add_argument("kind", choices=SECRET_KINDS)
     p.set_defaults(func=cmd_secret)
+
+    p = sub.add_parser("diff", help="profile vs both live ends vs each other (exit 3 on drift)")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--accept-new-host-key", action="store_true", help="trust the router's SSH key on first use")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("status", help="both ends' live state and one verdict (exit 4 when not up)")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--watch", action="store_true", help="refresh until Ctrl-C")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between refreshes with --watch")
+    p.add_argument("--accept-new-host-key", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("apply", help="make both ends match the profile (shows the plan, then asks)")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--end", choices=("h3c", "alibaba"), help="only this end")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--accept-new-host-key", action="store_true")
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("teardown", help="remove everything vpnconsole made for the lab, on both ends")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--yes", action="store_true", help="do not ask (scripts)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--accept-new-host-key", action="store_true")
+    p.set_defaults(func=cmd_teardown)
 
     p = sub.add_parser("lab", help="start the embedded lab (simulated H3C, Alibaba API, OpenStack)")
     p.add_argument("--headless", action="store_true", help="keep running for scripts and tests; no console")

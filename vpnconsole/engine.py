@@ -1,0 +1,189 @@
+"""Both ends behind one interface: plan · diff · apply · status · teardown, with events.
+
+The engine owns what spans the two ends: reading them concurrently, the live three-way diff, the
+verdict, the per-lab lock and the audit log.  Each end is an adapter with the same shape
+(``h3c.device.H3CEnd``, ``alibaba.gateway.AlibabaEnd``: ``read() → EndState``, ``apply``,
+``teardown``); both block (netmiko, the synchronous SDK), so they run in worker threads and the
+event loop — the TUI's, or the CLI's ``asyncio.run`` — never blocks.  No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from vpnconsole.audit import AuditLog, lab_lock, profile_hash
+from vpnconsole.diagnose import Comparison, End, compare
+from vpnconsole.endstate import EndState, Event, EventSink, ignore
+from vpnconsole.verdict import Verdict, decide
+
+
+@dataclass
+class StatusReport:
+    h3c: EndState
+    alibaba: EndState
+    comparison: Comparison
+    verdict: Verdict
+    elapsed: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"schema_version": 1, "verdict": self.verdict.as_dict(), "diff": self.comparison.as_dict(),
+                "ends": {"h3c": _state_dict(self.h3c), "alibaba": _state_dict(self.alibaba)},
+                "elapsed_s": round(self.elapsed, 3)}
+
+
+def _state_dict(state: EndState) -> dict[str, Any]:
+    return {"reachable": state.reachable, "configured": state.params is not None,
+            "tunnels": [t.__dict__ for t in state.tunnels],
+            "routes": [r.__dict__ for r in state.routes], "errors": list(state.errors), "notes": list(state.notes),
+            "facts": {k: v for k, v in state.facts.items() if isinstance(v, (str, int, float, bool, type(None)))}}
+
+
+@dataclass
+class OperationResult:
+    """What an apply or a teardown did on each end (None: that end was not asked)."""
+
+    operation: str
+    h3c: Any = None
+    alibaba: Any = None
+    errors: dict[str, str] = field(default_factory=dict)  # end → message
+    rolled_back: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Engine:
+    def __init__(self, profile: Any, store: Any, *, h3c: Any = None, alibaba: Any = None,
+                 emit: EventSink = ignore, audit: AuditLog | None = None, **h3c_options: Any):
+        from vpnconsole.paths import lab_state_dir
+
+        self.profile = profile
+        self.store = store
+        self.emit = emit
+        state_dir = lab_state_dir(profile.name)
+        if h3c is None:
+            from vpnconsole.h3c.device import H3CEnd
+
+            h3c = H3CEnd(profile, store, state_dir=state_dir, **h3c_options)
+        if alibaba is None:
+            from vpnconsole.alibaba.gateway import AlibabaEnd
+
+            alibaba = AlibabaEnd(profile, store, state_dir=state_dir)
+        self.h3c, self.alibaba = h3c, alibaba
+        self.audit = audit or AuditLog(profile.name)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def _read(self, end: End, adapter: Any) -> EndState:
+        try:
+            return await asyncio.to_thread(adapter.read)
+        except Exception as exc:  # an end that cannot be read is a verdict, not a crash
+            return EndState(end, False, None, errors=(str(exc) or type(exc).__name__,))
+
+    async def read(self) -> tuple[EndState, EndState]:
+        """Both ends, concurrently."""
+        return await asyncio.gather(self._read(End.H3C, self.h3c), self._read(End.ALIBABA, self.alibaba))
+
+    def _profile_params(self):
+        psk = self.store.get(self.profile.name, "psk") if self.store is not None else None
+        return self.profile.params(psk.fingerprint if psk is not None else None)
+
+    async def status(self) -> StatusReport:
+        start = time.monotonic()
+        h3c, alibaba = await self.read()
+        comparison = compare(self._profile_params(), h3c.params, alibaba.params, platform=self.profile.platform)
+        verdict = decide(h3c, alibaba, comparison, onprem_subnets=self.profile.onprem.subnets,
+                         cloud_subnets=self.profile.cloud.subnets, wan_interface=self.profile.onprem.wan_interface,
+                         gateway_id=self.profile.cloud.vpn_gateway_id)
+        return StatusReport(h3c, alibaba, comparison, verdict, time.monotonic() - start)
+
+    async def diff(self) -> StatusReport:
+        return await self.status()
+
+    # -- changing -------------------------------------------------------------------------------
+
+    def _psk(self):
+        psk = self.store.get(self.profile.name, "psk") if self.store is not None else None
+        if psk is None:
+            raise EngineError(f"no PSK stored for lab {self.profile.name!r}; run `vpnconsole secret generate "
+                              f"{self.profile.name}` or `vpnconsole secret set {self.profile.name} psk`")
+        return psk
+
+    async def _ensure_gateway_ips(self) -> None:
+        """The H3C side needs the gateway's public IPs; discover them when the profile has none."""
+        if self.profile.cloud.gateway_ips:
+            return
+        facts = await asyncio.to_thread(self.alibaba.discover, self.emit)
+        ips = list(facts.ips)
+        self.profile.cloud.gateway_ips = ips
+        self.emit(Event(End.ALIBABA, "discover", "info", f"gateway IPs discovered: {', '.join(ips)}"))
+
+    async def apply(self, ends: tuple[str, ...] = ("h3c", "alibaba")) -> OperationResult:
+        psk = self._psk()
+        result = OperationResult("apply")
+        with lab_lock(self.profile.name, "apply"):
+            await self._ensure_gateway_ips()
+            jobs = {}
+            if "h3c" in ends:
+                jobs["h3c"] = asyncio.to_thread(self.h3c.apply, None, self.emit)
+            if "alibaba" in ends:
+                jobs["alibaba"] = asyncio.to_thread(self.alibaba.apply, psk, self.emit)
+            outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
+            for end, outcome in zip(jobs, outcomes):
+                if isinstance(outcome, BaseException):
+                    if not isinstance(outcome, Exception):
+                        raise outcome
+                    result.errors[end] = str(outcome) or type(outcome).__name__
+                    result.rolled_back |= end == "h3c" and getattr(outcome, "rolled_back", False)
+                else:
+                    setattr(result, end, outcome)
+            self._audit(result)
+        return result
+
+    async def teardown(self, ends: tuple[str, ...] = ("h3c", "alibaba")) -> OperationResult:
+        result = OperationResult("teardown")
+        with lab_lock(self.profile.name, "teardown"):
+            jobs = {}
+            if "h3c" in ends:
+                jobs["h3c"] = asyncio.to_thread(self.h3c.teardown, self.emit)
+            if "alibaba" in ends:
+                jobs["alibaba"] = asyncio.to_thread(self.alibaba.teardown, self.emit)
+            outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
+            for end, outcome in zip(jobs, outcomes):
+                if isinstance(outcome, BaseException):
+                    if not isinstance(outcome, Exception):
+                        raise outcome
+                    result.errors[end] = str(outcome) or type(outcome).__name__
+                else:
+                    setattr(result, end, outcome)
+            self._audit(result)
+        return result
+
+    def _audit(self, result: OperationResult) -> None:
+        fields: dict[str, Any] = {"profile": profile_hash(self.profile), "ok": result.ok, "errors": result.errors}
+        h3c = result.h3c
+        if h3c is not None:
+            fields["h3c"] = {"sent": list(getattr(h3c, "lines", [])), "saved": getattr(h3c, "saved", None),
+                             "notes": list(getattr(h3c, "notes", []))}
+        ali = result.alibaba
+        if ali is not None:
+            fields["alibaba"] = {k: getattr(ali, k) for k in ("created", "modified", "adopted", "unchanged",
+                                                               "deleted", "already_gone", "kept", "notes")
+                                 if hasattr(ali, k)}
+            calls = getattr(self.alibaba, "call_log", None)
+            if calls:  # (action, masked parameters) of every API call this operation made
+                fields["alibaba"]["calls"] = [{"action": a, "params": p} for a, p in calls[-200:]]
+        self.audit.record(result.operation, **fields)
+
+
+class EngineError(Exception):
+    pass
+
+
+def run(coro_factory: Callable[[], Any]) -> Any:
+    """Run an engine coroutine from synchronous code (the CLI)."""
+    return asyncio.run(coro_factory())
