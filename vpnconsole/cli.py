@@ -388,6 +388,57 @@ def _report_operation(result, args: argparse.Namespace) -> int:
     return EXIT_ABORTED if result.rolled_back else EXIT_ERROR
 
 
+# --- probe -----------------------------------------------------------------------------------------
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Probe what the tunnel exists for (vpnconsole.probe); failures explained from the live status.
+
+    stdout: the table, or the probe's JSON (schema in vpnconsole/probe.py).  stderr: each result as
+    it arrives (not with --json).  Exit 0 all passed, 5 something the profile lists failed, 1 error.
+    """
+    import asyncio
+
+    from vpnconsole import probe as probe_mod
+
+    engine = _engine(args)
+    profile = engine.profile
+    printer = _event_printer(False)
+    emit = None if args.json else printer
+
+    async def run() -> "probe_mod.ProbeReport":
+        explainer = probe_mod.StatusExplainer(engine.status, profile)
+        session = None
+        router = None
+        opener = getattr(engine.h3c, "router_session", None)
+        if profile.probe.cloud_targets and profile.onprem.lan_address and opener is not None:
+            # ONE SSH session for every ping of this run, opened on the first one.
+            session = opener(engine.emit)
+            budget = probe_mod.ROUTER_PING_COUNT * profile.probe.timeout_s + 10.0
+
+            def send(command: str) -> str:
+                return session.send_command(command, timeout=budget)
+
+            router = probe_mod.CliRouterPinger(send)
+        try:
+            return await probe_mod.run_probe(profile, explainer=explainer, router=router,
+                                             icmp=args.icmp if args.icmp != "auto" else None, emit=emit)
+        finally:
+            if session is not None:
+                await asyncio.to_thread(session.close)
+
+    try:
+        report = asyncio.run(run())
+    except ValueError as exc:  # an impossible --icmp choice, and the like
+        raise CliError(str(exc)) from None
+    except OSError as exc:  # one line, never a traceback (e.g. ICMP not permitted)
+        raise CliError(f"the probe could not run: {exc.strerror or exc}") from None
+    if args.json:
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        print(probe_mod.render_table(report))
+    return probe_mod.probe_exit_code(report)
+
+
 # --- the embedded lab ------------------------------------------------------------------------------
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -512,6 +563,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--accept-new-host-key", action="store_true")
     p.set_defaults(func=cmd_teardown)
+
+    p = sub.add_parser("probe", help="probe the OpenStack API, floating IPs and cloud targets through the tunnel "
+                                     "(exit 5 when something fails)")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--json", action="store_true", help="the report as JSON (schema_version 1)")
+    p.add_argument("--icmp", choices=("auto", "raw", "dgram", "ping", "none"), default="auto",
+                   help="how to send ICMP echoes (default: the best this process may use)")
+    p.add_argument("--accept-new-host-key", action="store_true")
+    p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("lab", help="start the embedded lab (simulated H3C, Alibaba API, OpenStack)")
     p.add_argument("--headless", action="store_true", help="keep running for scripts and tests; no console")

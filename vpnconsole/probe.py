@@ -106,6 +106,8 @@ __all__ = [
     "ProbeReport",
     "ProbeRun",
     "RouterPinger",
+    "StatusExplainer",
+    "explain_from_status",
     "parse_comware_ping",
     "parse_versions",
     "probe_exit_code",
@@ -124,6 +126,9 @@ ROUTER_PING_COUNT = 5
 #: What the probe expects a port to do: ``ssh`` (banner), ``http`` (answers ``HEAD /``), ``tcp``
 #: (a connect that is not reset is enough). Ports not listed are ``tcp``.
 DEFAULT_PORT_PROTOCOLS: dict[int, str] = {22: "ssh", 2222: "ssh", 80: "http", 8080: "http"}
+NO_LAN_ADDRESS = ("onprem.lan_address is not set: the cloud targets are pinged from the H3C with "
+                  "`ping -a <LAN address>` (a source inside the tunnel's selectors), so they were skipped; "
+                  "set onprem.lan_address to the router's LAN address")
 _MAX_HEADER = 64 * 1024
 _MAX_BODY = 1024 * 1024
 
@@ -135,8 +140,12 @@ IcmpFn = Callable[[str, float], Union[Awaitable[Optional[bool]], Optional[bool]]
 class Explainer(Protocol):
     """Why ``target_ip`` (port ``port``, ``None`` for ICMP) is not reachable through the tunnel,
     from the live state of both ends (tunnel phase down, no VPC route, no H3C route, outside the
-    selectors…), or ``None`` when it has nothing to say. May be sync or async; a sync one is run in
-    a thread (it may take locks)."""
+    selectors…), or ``None`` when it has nothing to say (a list of lines is fine too, most specific
+    first). May be sync or async; a sync one is run in a thread (it may take locks).
+
+    Optional: ``explain_router(target_ip)`` — why the H3C's own ping to a cloud target fails (asked
+    only when the explainer has it); ``explain_timeout`` — seconds an answer may take (default
+    ``max(1, timeout)``; an explainer that reads both live ends needs longer)."""
 
     def explain(self, target_ip: str, port: Optional[int]) -> Optional[str]: ...
 
@@ -212,6 +221,133 @@ class CliRouterPinger:
             first = next((ln.strip() for ln in out.splitlines() if ln.strip() and not ln.strip().startswith("<")), "")
             raise RuntimeError(f"the router printed no ping statistics: {first[:120] or '(nothing)'}")
         return stats.sent, stats.received
+
+
+class StatusExplainer:
+    """An :class:`Explainer` from the engine's live status of both ends.
+
+    ``status`` is an async callable returning a status report (``Engine.status``: ``.verdict`` with
+    ``code``/``summary``/``problems``, ``.h3c``/``.alibaba`` end states).  It is called at most ONCE,
+    on the first question, i.e. only when some check failed; every answer of the run comes from that
+    one report.  The answers, most specific first:
+
+    * the tunnel is not carrying traffic: "tunnel phase 1 down because PSK mismatch…", the ends
+      configured differently, not configured, an end unreachable (the verdict's summary);
+    * the target is outside the tunnel selectors an end is configured with;
+    * a missing or wrong route on the path there and back ("no VPC route for 192.168.0.0/24…",
+      "H3C has no route to 172.16.0.0/16");
+    * when none of that: the status says the tunnel is up and routed, so look at the target.
+    """
+
+    explain_timeout = 60.0  # reading both ends: an SSH session and a few API calls
+
+    def __init__(self, status: Callable[[], Awaitable[Any]], profile: Any) -> None:
+        self._status = status
+        self.profile = profile
+        self._fut: Optional[asyncio.Future[Any]] = None
+        self.error: Optional[str] = None
+        self.calls = 0  # how many times the status was read (0 or 1)
+
+    @property
+    def asked(self) -> bool:
+        return self._fut is not None
+
+    async def report(self) -> Any:
+        if self._fut is None:
+            self._fut = asyncio.ensure_future(self._read())
+        return await asyncio.shield(self._fut)
+
+    @property
+    def status_report(self) -> Any:
+        """The status report once it has been read (else ``None``)."""
+        if self._fut is None or not self._fut.done() or self._fut.cancelled():
+            return None
+        return self._fut.result()
+
+    async def _read(self) -> Any:
+        self.calls += 1
+        try:
+            return await self._status()
+        except Exception as exc:  # no explanation is better than no probe result
+            self.error = str(exc) or type(exc).__name__
+            log.debug("status for the probe's explanations failed: %r", exc)
+            return None
+
+    async def explain(self, target_ip: str, port: Optional[int] = None) -> list[str]:
+        report = await self.report()
+        if report is None:
+            return [f"the live state of the ends could not be read: {self.error}"] if self.error else []
+        return explain_from_status(report, self.profile, target_ip, vantage=JUMP_HOST)
+
+    async def explain_router(self, target_ip: str) -> list[str]:
+        report = await self.report()
+        if report is None:
+            return [f"the live state of the ends could not be read: {self.error}"] if self.error else []
+        return explain_from_status(report, self.profile, target_ip, vantage=H3C)
+
+
+def _net_of(address: str, subnets: Iterable[Any]) -> Optional[str]:
+    try:
+        addr = ipaddress.IPv4Address(address)
+    except ValueError:
+        return None
+    for n in _networks(subnets):
+        if addr in n:
+            return str(n)
+    return None
+
+
+def explain_from_status(report: Any, profile: Any, target: str, *, vantage: str = JUMP_HOST) -> list[str]:
+    """Why ``target`` fails, from one status report (see :class:`StatusExplainer`). Pure.
+
+    ``vantage`` jump-host: ``target`` is on-prem (reached from the cloud side); h3c: ``target`` is a
+    cloud address pinged from the router's LAN address."""
+    verdict = report.verdict
+    code = getattr(verdict, "code", "")
+    summary = getattr(verdict, "summary", "") or ""
+    problems = [str(p) for p in getattr(verdict, "problems", ()) or ()]
+    out: list[str] = []
+    if code in ("end-unreachable", "not-configured"):
+        return [f"the tunnel cannot be up: {summary}"]
+    if code == "configured-differently":
+        out.append(f"tunnel down: {summary}")
+    elif code in ("phase1-down", "phase2-down"):
+        head, sep, why = summary.partition(": ")
+        out.append(f"tunnel {head} because {why}" if sep and why else f"tunnel {summary}")
+
+    onprem_subnets = list(getattr(profile.onprem, "subnets", []) or [])
+    cloud_subnets = list(getattr(profile.cloud, "subnets", []) or [])
+    lan = getattr(profile.onprem, "lan_address", None)
+    if vantage == JUMP_HOST:
+        onprem_addr, cloud_addr = target, None
+    else:
+        onprem_addr, cloud_addr = lan, target
+
+    # The selectors each end is live-configured with (the tunnel carries only what they match).
+    for state, name in ((getattr(report, "h3c", None), "H3C"), (getattr(report, "alibaba", None), "Alibaba")):
+        params = getattr(state, "params", None)
+        if params is None:
+            continue
+        for addr, nets, side in ((onprem_addr, params.onprem_subnets, "on-prem"),
+                                 (cloud_addr, params.cloud_subnets, "cloud")):
+            if addr and nets and _net_of(addr, nets) is None:
+                out.append(f"{addr} is outside the tunnel selectors: {name}'s {side} side is "
+                           f"{', '.join(map(str, nets))}")
+
+    # Routes on the way there and back.
+    onprem_net = _net_of(onprem_addr, onprem_subnets) if onprem_addr else None
+    cloud_net = _net_of(cloud_addr, cloud_subnets) if cloud_addr else None
+    for p in problems:
+        vpc = p.startswith(("no VPC route for ", "VPC route for "))
+        h3c = p.startswith(("H3C has no route to ", "H3C routes "))
+        if vpc and (onprem_net is None or f" {onprem_net}" in p):
+            out.append(p)
+        elif h3c and (cloud_net is None or f" {cloud_net}" in p):
+            out.append(p)
+    if not out and getattr(verdict, "up", False):
+        out.append(f"the live status says the tunnel is up and routed ({summary}): look at {target} itself, "
+                   "its security group or a firewall on the way")
+    return list(dict.fromkeys(out))
 
 
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
@@ -719,8 +855,11 @@ class ProbeRun:
         self.router = router
         self.icmp = icmp
         self.emit = emit
-        self.extra_apis = list(extra_apis)
-        self.port_protocols = {**DEFAULT_PORT_PROTOCOLS, **(port_protocols or {})}
+        apis = [*(getattr(self.probe, "api_endpoints", None) or []), *extra_apis]
+        self.extra_apis = [u for u in dict.fromkeys(apis) if u != self.probe.openstack_api]
+        # What a port speaks: the defaults, then what the profile says ("2222/ssh"), then the caller.
+        self.port_protocols = {**DEFAULT_PORT_PROTOCOLS, **(getattr(self.probe, "port_protocols", None) or {}),
+                               **(port_protocols or {})}
         self.concurrency = max(1, concurrency)
         self.router_count = router_count
         self.timeout = float(timeout if timeout is not None else self.probe.timeout_s)
@@ -728,7 +867,7 @@ class ProbeRun:
         self.checks: list[Check] = []
         self.report: Optional[ProbeReport] = None
         self.icmp_method = "off"
-        self._explained: dict[tuple[str, Optional[int]], asyncio.Future[Optional[str]]] = {}
+        self._explained: dict[tuple[str, str, Optional[int]], asyncio.Future[list[str]]] = {}
         self._onprem_nets = _networks(getattr(profile.onprem, "subnets", []))
         self._t0 = 0.0
 
@@ -773,12 +912,12 @@ class ProbeRun:
         if isinstance(self.probe.verify_tls, bool) and not self.probe.verify_tls and any(
                 c.kind == "api" and (c.url or "").startswith("https:") for c in checks):
             self.warn("WARNING: TLS certificates of the OpenStack API are not verified (probe.verify_tls: false)")
-        if self.router is None and any(c.kind == "router-ping" for c in checks):
-            self.warn("cloud targets are pinged from the H3C, but no router session is available: skipped")
         lan = getattr(self.profile.onprem, "lan_address", None)
-        if self.router is not None and not lan and any(c.kind == "router-ping" for c in checks):
-            self.warn("onprem.lan_address is not set: the H3C pings without -a, from its WAN address, "
-                      "which the tunnel's ACL may not match")
+        if any(c.kind == "router-ping" for c in checks):
+            if not lan:
+                self.warn(NO_LAN_ADDRESS)
+            elif self.router is None:
+                self.warn("cloud targets are pinged from the H3C, but no router session is available: skipped")
         sockets = asyncio.Semaphore(_fd_bound(self.concurrency))
         queue: asyncio.Queue[Check] = asyncio.Queue()
 
@@ -850,6 +989,9 @@ class ProbeRun:
             async with sockets:
                 await _check_icmp(check, icmp_fn, self.timeout)
         elif check.kind == "router-ping":
+            if not lan:
+                check.status, check.ok, check.detail = "skipped", None, "onprem.lan_address is not set"
+                return
             if self.router is None:
                 check.status, check.ok, check.detail = "skipped", None, "no router session"
                 return
@@ -866,25 +1008,36 @@ class ProbeRun:
                 nets = ", ".join(map(str, self._onprem_nets))
                 check.reasons.insert(0, f"{addr} is outside onprem.subnets ({nets}): its traffic does not enter "
                                         "the tunnel")
-        if self.explainer is None or check.vantage != JUMP_HOST:
+        if self.explainer is None:
             return
-        key = (check.target, check.port)
+        if check.vantage == JUMP_HOST:
+            fn: Optional[Callable[..., Any]] = self.explainer.explain
+            args: tuple[Any, ...] = (check.target, check.port)
+        else:  # the H3C's own pings: only an explainer that knows that direction is asked
+            fn = getattr(self.explainer, "explain_router", None)
+            args = (check.target,)
+        if fn is None:
+            return
+        key = (check.vantage, check.target, check.port)
         fut = self._explained.get(key)
         if fut is None:  # one question per target and port; concurrent askers share the answer
-            fut = self._explained[key] = asyncio.ensure_future(self._ask_explainer(check.target, check.port))
-        reason = await asyncio.shield(fut)
-        if reason and reason not in check.reasons:
-            check.reasons.append(reason)
+            fut = self._explained[key] = asyncio.ensure_future(self._ask_explainer(fn, *args))
+        for reason in await asyncio.shield(fut):
+            if reason not in check.reasons:
+                check.reasons.append(reason)
 
-
-    async def _ask_explainer(self, target: str, port: Optional[int]) -> Optional[str]:
-        assert self.explainer is not None
+    async def _ask_explainer(self, fn: Callable[..., Any], *args: Any) -> list[str]:
+        budget = getattr(self.explainer, "explain_timeout", None) or max(1.0, self.timeout)
         try:
-            reason = await asyncio.wait_for(_call(self.explainer.explain, target, port), max(1.0, self.timeout))
+            answer = await asyncio.wait_for(_call(fn, *args), budget)
         except Exception as exc:
-            log.debug("explainer failed for %s port %s: %r", target, port, exc)
-            return None
-        return str(reason) if reason else None
+            log.debug("explainer failed for %s: %r", args, exc)
+            return []
+        if not answer:
+            return []
+        if isinstance(answer, str):
+            return [answer]
+        return [str(a) for a in answer if a]
 
 
 def _url_port(url: str) -> Optional[int]:

@@ -122,6 +122,11 @@ class Ipsec:
     lifetime: int = 86400
 
 
+#: what a probed TCP port may be declared to speak (``tcp_ports: ["2222/ssh"]``): ``ssh`` waits for the
+#: banner, ``http`` for the answer to ``HEAD /``, ``tcp`` takes a connect that is not reset
+PORT_PROTOCOLS = ("ssh", "http", "tcp")
+
+
 @dataclass
 class Probe:
     openstack_api: str | None = None
@@ -131,6 +136,15 @@ class Probe:
     icmp: bool = True
     cloud_targets: list[str] = field(default_factory=list)
     timeout_s: float = 2.0
+    #: extra http(s) service URLs probed like openstack_api (Nova, Neutron, Glance…)
+    api_endpoints: list[str] = field(default_factory=list)
+    #: what a port of ``tcp_ports`` speaks, where the profile says (``"2222/ssh"`` → {2222: "ssh"});
+    #: saved back as the suffix, so ``tcp_ports`` stays a list of port numbers
+    port_protocols: dict[int, str] = field(default_factory=dict)
+
+    def tcp_port_entries(self) -> list[int | str]:
+        """``tcp_ports`` as the profile spells them: ``22`` or ``"2222/ssh"``."""
+        return [f"{p}/{self.port_protocols[p]}" if p in self.port_protocols else p for p in self.tcp_ports]
 
 
 @dataclass
@@ -159,6 +173,11 @@ class Profile:
         data = dataclasses.asdict(self)
         data.pop("path")
         data.pop("warnings")
+        probe = data["probe"]
+        probe["tcp_ports"] = self.probe.tcp_port_entries()
+        probe.pop("port_protocols")  # saved as the suffix of its tcp_ports entry
+        if not probe["api_endpoints"]:  # optional: older profiles (and their hashes) stay as they were
+            probe.pop("api_endpoints")
         ordered = {"version": data.pop("version"), "name": data.pop("name"),
                    "description": data.pop("description")}
         ordered.update(data)
@@ -463,8 +482,10 @@ _IKE = {"version": "ikev1 | ikev2", "mode": "main | aggressive", "encryption": "
         "dh_group": "", "lifetime": "seconds", "dpd": "true | false", "nat_traversal": "true | false"}
 _IPSEC = {"encryption": "", "integrity": "", "pfs": "", "lifetime": "seconds"}
 _PROBE = {"openstack_api": "Keystone URL", "verify_tls": "true | false | CA bundle path",
-          "floating_ips": "addresses or ranges a-b", "tcp_ports": "ports", "icmp": "true | false",
-          "cloud_targets": "VPC addresses pinged from the H3C", "timeout_s": "seconds"}
+          "floating_ips": "addresses or ranges a-b",
+          "tcp_ports": "ports, optionally with what they speak: 22, \"2222/ssh\", \"8080/http\"",
+          "icmp": "true | false", "cloud_targets": "VPC addresses pinged from the H3C", "timeout_s": "seconds",
+          "api_endpoints": "more http(s) service URLs (Nova, Neutron, Glance)"}
 
 
 def validate_data(located: Located, *, source: str | None = None, expected_name: str | None = None) -> Profile:
@@ -658,19 +679,28 @@ def _read_ipsec(r: _Reader, d: dict) -> Ipsec:
     )
 
 
+def _http_url_ok(text: str) -> bool:
+    url = urlsplit(text)
+    try:
+        url.port
+        return url.scheme in ("http", "https") and bool(url.hostname) and _is_host(url.hostname)
+    except ValueError:
+        return False
+
+
 def _read_probe(r: _Reader, d: dict) -> Probe:
     p = ("probe",)
     api = r.string(d, p, "openstack_api", max_len=500)
-    if api is not None:
-        url = urlsplit(api)
-        try:
-            url.port
-            ok = url.scheme in ("http", "https") and bool(url.hostname) and _is_host(url.hostname)
-        except ValueError:
-            ok = False
-        if not ok:
-            r.problem(p + ("openstack_api",), f"{_show(api)} is not an http(s) URL like https://192.168.0.10:5000/v3")
-            api = None
+    if api is not None and not _http_url_ok(api):
+        r.problem(p + ("openstack_api",), f"{_show(api)} is not an http(s) URL like https://192.168.0.10:5000/v3")
+        api = None
+    endpoints: list[tuple[tuple, str]] = []
+    for item_path, item in r.str_list(d, p, "api_endpoints", max_items=32):
+        if isinstance(item, str) and len(item) <= 500 and _http_url_ok(item.strip()):
+            endpoints.append((item_path, item.strip()))
+        else:
+            r.problem(item_path, f"{_show(item)} is not an http(s) URL like http://192.168.0.10:8774/ "
+                      "(Nova), :9696/ (Neutron) or :9292/ (Glance)")
     verify: bool | str = True
     if (raw := r.get(d, p, "verify_tls")) is not _MISSING:
         if isinstance(raw, bool):
@@ -685,11 +715,27 @@ def _read_probe(r: _Reader, d: dict) -> Probe:
             fips.append((item_path, item.strip()))
         else:
             r.problem(item_path, f"must be an address or a range like 192.168.10.100-192.168.10.120; got {_show(item)}")
-    ports = []
+    ports: list[int] = []
+    protocols: dict[int, str] = {}
     for item_path, item in r.str_list(d, p, "tcp_ports", max_items=64):
+        proto = None
+        if isinstance(item, str) and "/" in item:
+            number, _, proto = item.partition("/")
+            proto = proto.strip().lower()
+            if proto not in PORT_PROTOCOLS:
+                r.problem(item_path, f"{_show(item)}: {_show(proto)} is not a protocol the probe knows; write "
+                          f"PORT/{' | PORT/'.join(PORT_PROTOCOLS)} (e.g. \"2222/ssh\") or just the port")
+                continue
+            item = number.strip()
         port = r.int_value(item, item_path, 1, 65535, None)
-        if port is not None:
-            ports.append(port)
+        if port is None:
+            continue
+        if port in ports:
+            r.problem(item_path, f"port {port} is listed twice")
+            continue
+        ports.append(port)
+        if proto is not None:
+            protocols[port] = proto
     if "tcp_ports" not in d:
         ports = [22]
     targets = [(ip_path, item) for ip_path, item in r.str_list(d, p, "cloud_targets", max_items=64)]
@@ -699,10 +745,11 @@ def _read_probe(r: _Reader, d: dict) -> Probe:
             r.problem(p + ("timeout_s",), f"must be a number of seconds from 0.1 to 60; got {_show(raw)}")
         else:
             timeout = float(raw)
-    probe = Probe(api, verify, [], ports, r.boolean(d, p, "icmp", True), [], timeout)
+    probe = Probe(api, verify, [], ports, r.boolean(d, p, "icmp", True), [], timeout, [], protocols)
     # Addresses are checked against the subnets in _cross_checks; keep the raw text and paths.
     probe._raw_floating = fips  # type: ignore[attr-defined]
     probe._raw_targets = targets  # type: ignore[attr-defined]
+    probe._raw_endpoints = endpoints  # type: ignore[attr-defined]
     return probe
 
 
@@ -777,20 +824,33 @@ def _cross_checks(r: _Reader, ike: Ike, ipsec: Ipsec, probe: Probe) -> None:
         else:
             targets.append(str(a))
     probe.cloud_targets = targets
-    for attr in ("_raw_floating", "_raw_targets"):
-        probe.__dict__.pop(attr, None)
 
-    if probe.openstack_api:
-        host = urlsplit(probe.openstack_api).hostname or ""
+    def api_host_inside(path: tuple, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
         try:
             addr = ipaddress.IPv4Address(host)
         except ValueError:
-            r.warn(("probe", "openstack_api"), f"{host!r} is a host name; make sure it resolves on the jump host "
+            r.warn(path, f"{host!r} is a host name; make sure it resolves on the jump host "
                    f"to an address inside onprem.subnets ({scope}), or the probe will not cross the tunnel")
-        else:
-            if onprem_nets and not any(addr in n for n in onprem_nets):
-                r.problem(("probe", "openstack_api"), f"{addr} is outside onprem.subnets ({scope}); its traffic "
-                          "would never enter the tunnel — add its network to onprem.subnets or fix the URL")
+            return True
+        if onprem_nets and not any(addr in n for n in onprem_nets):
+            r.problem(path, f"{addr} is outside onprem.subnets ({scope}); its traffic "
+                      "would never enter the tunnel — add its network to onprem.subnets or fix the URL")
+            return False
+        return True
+
+    if probe.openstack_api:
+        api_host_inside(("probe", "openstack_api"), probe.openstack_api)
+    endpoints: list[str] = []
+    for item_path, url in getattr(probe, "_raw_endpoints", []):
+        if url in endpoints or url == probe.openstack_api:
+            r.problem(item_path, f"{url} is listed twice" + (" (it is probe.openstack_api)"
+                                                             if url == probe.openstack_api else ""))
+        elif api_host_inside(item_path, url):
+            endpoints.append(url)
+    probe.api_endpoints = endpoints
+    for attr in ("_raw_floating", "_raw_targets", "_raw_endpoints"):
+        probe.__dict__.pop(attr, None)
     if probe.verify_tls is False:
         r.warn(("probe", "verify_tls"), "TLS certificates of the OpenStack API will not be verified")
     elif isinstance(probe.verify_tls, str) and not Path(os.path.expanduser(probe.verify_tls)).is_file():

@@ -882,6 +882,13 @@ class H3CEnd:
         emit(Event(End.H3C, "reset", "done", f"reset {len(sent)} SA groups", time.monotonic() - t0))
         return sent
 
+    # -- probe -------------------------------------------------------------------------------------------
+    def router_session(self, emit: EventSink = ignore) -> "RouterSession":
+        """ONE SSH session for many user-view commands (the probe's ``ping -a … TARGET`` to every cloud
+        target): connected on the first command, commands serialised, closed by :meth:`RouterSession.close`
+        or at the end of a ``with`` block.  Blocking, like every method here; use it from threads."""
+        return RouterSession(self, emit)
+
     # -- manifest ----------------------------------------------------------------------------------------
     def load_manifest(self) -> dict[str, Any] | None:
         try:
@@ -914,6 +921,73 @@ class H3CEnd:
 
 
 # --- plan selection: skip blocks the router already has ------------------------------------------------------
+
+class RouterSession:
+    """One SSH session to the router shared by several commands (see :meth:`H3CEnd.router_session`).
+
+    ``send_command(command, timeout=None) -> str`` returns the command's output (no echo, no prompt);
+    it is thread-safe (one command at a time on the channel) and connects lazily, so a probe opens
+    the session only when it has something to ask, and a failure to connect is the answer to the
+    first command (a :class:`DeviceError`).  After a failed connect the session stays failed (every
+    later command raises the same error instead of connecting again).
+    """
+
+    def __init__(self, end: H3CEnd, emit: EventSink = ignore):
+        import threading
+
+        self._end = end
+        self._emit = emit
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._chan: Channel | None = None
+        self._slog: RedactingSessionLog | None = None
+        self._failed: DeviceError | None = None
+        self._closed = False
+        self.connects = 0  # how many SSH sessions this object opened (0 or 1)
+        self.commands = 0
+
+    def send_command(self, command: str, timeout: float | None = None) -> str:
+        with self._lock:
+            if self._closed:
+                raise self._end._err(DeviceError, "the router session is closed")
+            if self._failed is not None:
+                raise self._failed
+            if self._chan is None:
+                try:
+                    self._conn, self._chan, self._slog = self._end._connect(self._emit, time.monotonic())
+                except DeviceError as exc:
+                    self._failed = exc
+                    raise
+                self.connects += 1
+            self.commands += 1
+            return self._chan.command(command, timeout=timeout)
+
+    def close(self, wait: float = 2.0) -> None:
+        """Disconnect.  A command still running in another thread is cut short after ``wait`` s."""
+        got = self._lock.acquire(timeout=wait)
+        try:
+            self._closed = True
+            if self._conn is None:
+                return
+            if not got:  # unblock the reader: closing the transport ends its recv()
+                try:
+                    self._conn.remote_conn_pre.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            if self._chan is not None:
+                self._end.last_prompt = self._chan.last_prompt
+            self._end._close(self._conn, self._slog)
+            self._conn = self._chan = self._slog = None
+        finally:
+            if got:
+                self._lock.release()
+
+    def __enter__(self) -> "RouterSession":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
 
 def _satisfied(line: Line, block: Block | None, psk_ok: bool) -> bool:
     if line.undo:

@@ -123,6 +123,7 @@ class EmbeddedLab:
         self.router: Any = None
         self.cloud: Any = None
         self.negotiation: Any = None
+        self.openstack: Any = None  # the OpenStackLab (Keystone, floating IPs; icmp_reachable)
         self._servers: list[Any] = []
         self._profile_path: Path | None = None
         self._runtime_dir: Path | None = None
@@ -208,6 +209,7 @@ class EmbeddedLab:
             floating_ips=(f"{FLOATING_FIRST}-{FLOATING_LAST}",), floating_ports=(22,),
             port_map={**port_map, 22: floating_port}), gate=self.negotiation)
         self._servers.append(os_lab)
+        self.openstack = os_lab
         bound_floating = os_lab.floating_port(FLOATING_FIRST, 22)
         keystone_url = f"{os_lab.api_url('keystone')}/v3"
 
@@ -251,7 +253,7 @@ class EmbeddedLab:
             "openstack_api": info.keystone_url,
             "verify_tls": str(info.ca_path) if info.ca_path else True,
             "floating_ips": [info.floating_ips],
-            "tcp_ports": [info.floating_port],
+            "tcp_ports": [f"{info.floating_port}/ssh"],  # any port number: say it speaks SSH
             "icmp": True,
             "cloud_targets": [CLOUD_TARGET],
             "timeout_s": 2,
