@@ -607,6 +607,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         _err(str(exc))
         return exc.code
+    except Exception as exc:
+        from vpnconsole.audit import LabBusy
+
+        if isinstance(exc, LabBusy):  # another console is applying or tearing down this lab
+            _err(str(exc))
+            return EXIT_ERROR
+        raise
     except KeyboardInterrupt:
         _err("interrupted")
         return EXIT_INTERRUPTED

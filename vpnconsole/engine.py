@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from vpnconsole.audit import AuditLog, lab_lock, profile_hash
 from vpnconsole.diagnose import Comparison, End, compare
-from vpnconsole.endstate import EndState, Event, EventSink, ignore
+from vpnconsole.endstate import Cancelled, EndState, Event, EventSink, ignore
 from vpnconsole.verdict import Verdict, decide
 
 
@@ -50,6 +50,8 @@ class OperationResult:
     alibaba: Any = None
     errors: dict[str, str] = field(default_factory=dict)  # end → message
     rolled_back: bool = False
+    notes: list[str] = field(default_factory=list)
+    renegotiated: bool = False  # apply asked Alibaba to negotiate again once the router was configured
 
     @property
     def ok(self) -> bool:
@@ -138,11 +140,46 @@ class Engine:
                     if not isinstance(outcome, Exception):
                         raise outcome
                     result.errors[end] = str(outcome) or type(outcome).__name__
-                    result.rolled_back |= end == "h3c" and getattr(outcome, "rolled_back", False)
+                    # DeviceError.rolled_back is None when no rollback was attempted (e.g. the session dropped)
+                    result.rolled_back |= end == "h3c" and bool(getattr(outcome, "rolled_back", False))
                 else:
                     setattr(result, end, outcome)
+            # Only when asked for both ends: `--end h3c` must not write to Alibaba.
+            if "h3c" in ends and "alibaba" in ends and "h3c" not in result.errors and (
+                    getattr(result.h3c, "changed", False) or not self._last_apply_ok()):
+                await self._kick(result)
             self._audit(result)
         return result
+
+    def _last_apply_ok(self) -> bool:
+        """Did the previous apply of this lab (the audit log's last record) complete?  An interrupted
+        one may have left Alibaba waiting for its next retry although both ends are now configured."""
+        try:
+            last = next((e for e in reversed(self.audit.entries()) if e.get("operation") == "apply"), None)
+        except OSError:
+            return True
+        return last is None or bool(last.get("ok"))
+
+    async def _kick(self, result: OperationResult) -> None:
+        """The router just got (new) configuration: ask Alibaba to negotiate now.
+
+        Alibaba initiates as soon as its connection takes effect, which, with both ends applied
+        concurrently, is usually before the router has its policy; the failed attempt is then only
+        retried after Alibaba's retry interval.  Best effort: a failure is a note, not an error."""
+        if "alibaba" in result.errors:
+            return
+        try:
+            await asyncio.to_thread(self.alibaba.renegotiate, self.emit)
+        except Cancelled:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the tunnel will still come up on Alibaba's retry
+            result.notes.append(f"could not ask Alibaba to renegotiate now: {exc}")
+            try:
+                self.emit(Event(End.ALIBABA, "renegotiate", "info", result.notes[-1]))
+            except Exception:  # noqa: BLE001 - a listener failing must not lose the audit record
+                pass
+        else:
+            result.renegotiated = True
 
     async def teardown(self, ends: tuple[str, ...] = ("h3c", "alibaba")) -> OperationResult:
         result = OperationResult("teardown")
@@ -165,6 +202,8 @@ class Engine:
 
     def _audit(self, result: OperationResult) -> None:
         fields: dict[str, Any] = {"profile": profile_hash(self.profile), "ok": result.ok, "errors": result.errors}
+        if result.notes or result.renegotiated:
+            fields["notes"] = list(result.notes) + (["asked Alibaba to renegotiate"] if result.renegotiated else [])
         h3c = result.h3c
         if h3c is not None:
             fields["h3c"] = {"sent": list(getattr(h3c, "lines", [])), "saved": getattr(h3c, "saved", None),
