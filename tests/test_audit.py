@@ -70,3 +70,13 @@ def test_the_lock_dies_with_its_holder(tmp_path):
     proc.join(10)
     with lab_lock("classic", "apply", path=tmp_path / "lock"):
         pass
+
+
+def test_a_secret_that_looks_like_json_syntax_cannot_break_a_record(tmp_path):
+    odd = Secret('", "op', "psk")  # not a valid PSK, but the backstop masks whatever it was given
+    log = AuditLog("classic", tmp_path / "audit.jsonl")
+    log.record("apply", sent=['key "', "op", 'a", "op b'], note={"k": 'x", "op'})
+    for line in (tmp_path / "audit.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+    assert entry["sent"][2] == "a****** b" and entry["note"] == {"k": "x******"}
+    assert odd.reveal() not in (tmp_path / "audit.jsonl").read_text().replace('\\"', "")

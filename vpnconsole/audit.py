@@ -3,7 +3,7 @@
 Audit: one JSON object per line in ``$XDG_STATE_HOME/vpnconsole/labs/<lab>/audit.jsonl`` (mode
 0600): when, who, from where, which profile (its hash), what was sent to which end with secrets
 masked, the API RequestIds, and the result.  Records are built from masked data; the redaction
-backstop runs over every line anyway before it is written.
+backstop runs over every string in a record anyway before it is written.
 
 Lock: one apply or teardown per lab at a time, across processes.  ``flock`` on a file in the lab's
 state directory: the kernel drops it when the holder dies, so a crash never leaves a stale lock;
@@ -36,15 +36,21 @@ def profile_hash(profile: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    """Plain JSON data with every string passed through the redaction backstop.
+
+    Redacting the leaves (not the serialized line) keeps the record valid JSON whatever a known
+    secret looks like."""
     if isinstance(value, Secret):
         return str(value)  # the mask
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {redact(str(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
-    return str(value)
+    return redact(str(value))
 
 
 class AuditLog:
@@ -56,7 +62,7 @@ class AuditLog:
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "lab": self.lab, "operation": operation,
                  "user": _user(), "host": socket.gethostname(), "pid": os.getpid()}
         entry.update(_jsonable(fields))
-        line = redact(json.dumps(entry, ensure_ascii=False, sort_keys=False))
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=False)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:

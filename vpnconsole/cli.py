@@ -350,8 +350,10 @@ def _print_plans(engine, ends, *, teardown: bool = False) -> None:
                 if teardown:
                     from vpnconsole.h3c.parse import parse_config
 
+                    # The same scoping as the real teardown: recorded in the manifest AND ours by name/marker.
                     return render.render_teardown(engine.profile, config=parse_config(live, engine.profile.name,
-                                                                                      engine.profile.platform))
+                                                                                      engine.profile.platform),
+                                                  manifest=engine.h3c.load_manifest())
                 return engine.h3c.render(live)
             out["h3c"] = asyncio.to_thread(h3c_plan)
         if "alibaba" in ends and teardown:

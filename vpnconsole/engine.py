@@ -213,9 +213,38 @@ class Engine:
             fields["alibaba"] = {k: getattr(ali, k) for k in ("created", "modified", "adopted", "unchanged",
                                                                "deleted", "already_gone", "kept", "notes")
                                  if hasattr(ali, k)}
-            calls = getattr(self.alibaba, "call_log", None)
-            if calls:  # (action, masked parameters) of every API call this operation made
-                fields["alibaba"]["calls"] = [{"action": a, "params": p} for a, p in calls[-200:]]
+        # every Alibaba API call since the previous audit record (this operation, and reads in between):
+        # action, step, masked parameters, the answer's RequestId and the error code of a failed call.
+        # Also when the operation failed (result.alibaba is None then): the failing call's RequestId is
+        # what Alibaba support asks for.
+        records = getattr(self.alibaba, "call_records", None)
+        if isinstance(records, list):
+            log = getattr(self.alibaba, "call_log", None)
+            params = log if isinstance(log, list) and len(log) == len(records) else None
+            total = len(records)
+            first = min(getattr(self, "_audited_calls", 0), total)
+            self._audited_calls = total
+            picked = list(range(first, total))
+            if len(picked) > 200:  # keep every write and every failure, then the latest reads
+                important = [i for i in picked if records[i].get("code")
+                             or not str(records[i].get("action", "")).startswith("Describe")][-200:]
+                taken = set(important)
+                room = 200 - len(important)
+                reads = [i for i in picked if i not in taken][-room:] if room > 0 else []
+                picked = sorted(taken.union(reads))
+            calls = []
+            for i in picked:
+                r = records[i]
+                entry = {k: r.get(k) for k in ("action", "step", "request_id", "code")}
+                if params is not None:
+                    entry["params"] = params[i][1]  # masked JSON, as logged
+                calls.append(entry)
+            if calls:
+                fields.setdefault("alibaba", {})["calls"] = calls
+        else:
+            log = getattr(self.alibaba, "call_log", None)
+            if ali is not None and log:  # an adapter without call_records: (action, masked parameters)
+                fields["alibaba"]["calls"] = [{"action": a, "params": p} for a, p in log[-200:]]
         self.audit.record(result.operation, **fields)
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from vpnconsole import algorithms as alg
 from vpnconsole.algorithms import Dialect, Kind
-from vpnconsole.profile import NAME_RE, Cloud, Device, Ike, Ipsec, OnPrem, Profile, Probe, _not_public
+from vpnconsole.profile import NAME_RE, V5_MAX_LAB_NAME, Cloud, Device, Ike, Ipsec, OnPrem, Profile, Probe, _not_public
 from vpnconsole.psk import ALLOWED
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
@@ -88,7 +88,7 @@ def profiles(draw) -> Profile:
     gw = draw(_GATEWAY_IDS)
     rt = draw(_ROUTE_TABLES)
     return Profile(
-        name=draw(lab_names),
+        name=draw(lab_names.filter(lambda n: len(n) <= V5_MAX_LAB_NAME) if platform == "comware5" else lab_names),
         onprem=OnPrem(Device("10.0.0.1", "admin", 22, platform), public_ip, "GigabitEthernet0/1", onprem_nets),
         cloud=Cloud(region, gw, cloud_nets, rt, None, gateway_ips),
         ike=ike, ipsec=ipsec, probe=Probe(), description="generated")

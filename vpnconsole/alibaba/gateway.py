@@ -243,6 +243,10 @@ class AlibabaEnd:
         self._secrets: tuple[str, ...] = ()
         #: every API call made, in order: (action, parameters as masked JSON) — for tests/benchmarks
         self.call_log: list[tuple[str, str]] = []
+        #: the same calls, one dict each: ``action``, ``step``, ``request_id`` (the answer's RequestId, also
+        #: of an error answer) and ``code`` (the error code when the call failed, else None) — for the audit
+        #: log; never a parameter value (those are only in :attr:`call_log`, masked)
+        self.call_records: list[dict[str, Any]] = []
         self.last_read_calls: list[tuple[str, str]] = []
         self.last_discovery: Discovery | None = None
         from vpnconsole.alibaba.client import mask_transport_logs
@@ -299,6 +303,8 @@ class AlibabaEnd:
 
         masked = json.dumps(call.masked(), sort_keys=True, default=str)
         self.call_log.append((call.action, masked))
+        record: dict[str, Any] = {"action": call.action, "step": call.step, "request_id": None, "code": None}
+        self.call_records.append(record)
         logger.debug("%s %s %s", call.step, call.action, masked)
         request = to_sdk_request(call, results)
         runtime = RuntimeOptions(connect_timeout=int(self.connect_timeout * 1000),
@@ -306,9 +312,16 @@ class AlibabaEnd:
         method = getattr(self.client, sdk_method(call.action) + "_with_options")
         try:
             response = method(request, runtime)
+        except Exception as exc:
+            failure = classify(exc, write=call.mutating, secrets=self._secrets)
+            record["request_id"] = failure.request_id
+            record["code"] = failure.code or type(exc).__name__
+            raise
         finally:
             del request
         body = response.body.to_map() if getattr(response, "body", None) is not None else {}
+        request_id = (body or {}).get("RequestId")
+        record["request_id"] = request_id if isinstance(request_id, str) and request_id else None
         return body or {}
 
     def _backoff(self, attempt: int) -> float:

@@ -830,7 +830,12 @@ class H3CEnd:
 
     # -- teardown ----------------------------------------------------------------------------------------
     def teardown(self, emit: EventSink = ignore) -> PushResult:
-        """Remove what is ours (manifest AND marker) from the live configuration; idempotent."""
+        """Remove what is ours from the live configuration; idempotent.
+
+        Ours = recorded in the lab's manifest (``state_dir/h3c-manifest.json``) AND carrying this lab's
+        name/marker on the router.  Objects with only one of the two are left in place and named in
+        ``result.notes`` (and an ``info`` event).  Without a manifest (a lost state directory) the
+        name/marker check alone decides, and a note says so."""
         from vpnconsole.h3c.parse import parse_config
         from vpnconsole.h3c.render import render_teardown
 
@@ -840,7 +845,18 @@ class H3CEnd:
         with self._session(emit, t0) as ch:
             before = ch.command("display current-configuration", timeout=max(self.command_timeout, 60))
             config = parse_config(before, self.lab, self.platform)
-            plan = render_teardown(self.profile, config=config)
+            manifest = self.load_manifest()
+            if manifest is not None and manifest.get("lab") not in (None, self.lab):
+                manifest = None  # not this lab's record: treat as lost
+            if manifest is None:
+                msg = ("no manifest: removing objects recognised by name and marker only "
+                       f"(expected at {self.manifest_path})")
+                result.notes.append(msg)
+                emit(Event(End.H3C, "teardown", "info", msg, time.monotonic() - t0, data={"manifest": False}))
+            plan = render_teardown(self.profile, config=config, manifest=manifest)
+            for note in plan.notes:
+                result.notes.append(note)
+                emit(Event(End.H3C, "teardown", "info", note, time.monotonic() - t0))
             work = [ln for ln in plan.lines if ln.text() not in ("system-view", "return", "save force")]
             if not work:
                 emit(Event(End.H3C, "teardown", "done", f"nothing of lab {self.lab} on the router",

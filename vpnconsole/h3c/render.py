@@ -38,7 +38,7 @@ from vpnconsole.params import canonical_subnets
 from vpnconsole.psk import psk_problems
 from vpnconsole.redact import Secret
 
-__all__ = ["render_apply", "render_teardown", "render_script", "RenderError", "H3CPlan", "Line", "Manifest",
+__all__ = ["render_apply", "render_teardown", "render_script", "as_manifest", "RenderError", "H3CPlan", "Line", "Manifest",
            "DPD_INTERVAL", "DPD_RETRY", "IKEV2_LIFETIME_RANGE"]
 
 PLATFORMS = ("comware7", "comware5")
@@ -654,11 +654,21 @@ def render_teardown(profile: Any, platform: str | None = None, *, config: Any = 
     ``display current-configuration``, :class:`vpnconsole.h3c.parse.H3CConfig`) it removes exactly the
     objects found there that pass the ownership check of :mod:`~vpnconsole.h3c.naming` — our names,
     our numbers with our markers, our NAT-exempt rule ids only, our routes — and nothing else.
+
+    With ``config`` AND ``manifest`` (the record :meth:`H3CEnd.apply` keeps, a :class:`Manifest` or its
+    ``as_dict()`` form) it removes only objects that are BOTH recorded in the manifest AND recognisable
+    on the router.  An object that carries this lab's name or marker but was not recorded, and a
+    recorded one that no longer carries them (renamed or reused), are left in place, each with a note.
     """
     platform = _platform(profile, platform)
     naming.check_lab(profile.name)
-    owned = _owned_from_config(profile, platform, config) if config is not None else \
-        _owned_from_profile(profile, platform, numbers, manifest)
+    if config is not None:
+        owned = _owned_from_config(profile, platform, config)
+        if manifest is not None:
+            owned = _scope_to_manifest(profile, platform, config, owned, as_manifest(manifest))
+    else:
+        owned = _owned_from_profile(profile, platform, numbers, as_manifest(manifest) if manifest is not None
+                                    else None)
     if config is None:
         owned.notes.append("rendered from the profile alone: before sending, re-read the router and render with "
                            "config= so only objects carrying this lab's names and markers are removed")
@@ -773,6 +783,147 @@ def _owned_from_config(profile: Any, platform: str, config: Any) -> _Owned:
     o.routes = [(r.destination, r.length, r.next_hop or r.interface) for r in config.routes
                 if ours(r) and (r.next_hop or r.interface)]
     return o
+
+
+def as_manifest(data: Any) -> Manifest:
+    """A :class:`Manifest`, from itself or from its ``as_dict()`` form (the JSON file of the device layer)."""
+    if isinstance(data, Manifest):
+        return data
+    if not isinstance(data, dict):
+        raise TypeError(f"not a manifest: {type(data).__name__}")
+
+    def num(value: Any) -> int | None:
+        return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else None
+
+    return Manifest(
+        lab=str(data.get("lab") or ""), platform=str(data.get("platform") or ""),
+        ike_version=str(data.get("ike_version") or ""), acl=num(data.get("acl")),
+        ike_proposal=num(data.get("ike_proposal")),
+        names=tuple((str(k), str(n)) for k, n in data.get("names") or ()),
+        policy_entries=tuple((str(n), int(q)) for n, q in data.get("policy_entries") or ()),
+        interface=data.get("interface") or None, nat_acl=num(data.get("nat_acl")),
+        nat_rule_ids=tuple(int(i) for i in data.get("nat_rule_ids") or ()),
+        routes=tuple((str(d), int(n), str(v)) for d, n, v in data.get("routes") or ()))
+
+
+_NAME_TABLES = (  # (_Owned attribute, manifest kind, H3CConfig table)
+    ("transform_sets", "transform-set", "transform_sets"), ("ipsec_proposals", "ipsec-proposal", "ipsec_proposals"),
+    ("ike_profiles", "ike-profile", "ike_profiles"), ("ikev2_profiles", "ikev2-profile", "ikev2_profiles"),
+    ("ike_keychains", "ike-keychain", "ike_keychains"), ("ikev2_keychains", "ikev2-keychain", "ikev2_keychains"),
+    ("ikev2_policies", "ikev2-policy", "ikev2_policies"), ("ikev2_proposals", "ikev2-proposal", "ikev2_proposals"),
+    ("ike_peers", "ike-peer", "ike_peers"), ("ike_dpds", "ike-dpd", "ike_dpds"))
+
+_UNRECORDED = ("carries this lab's marker but this console did not record creating it; left in place — remove it "
+               "by hand or re-apply to adopt it")
+_UNMARKED = ("is in this console's manifest but no longer carries this lab's name and marker (renamed or reused?); "
+             "left in place — check it and remove it by hand if it is no longer needed")
+
+
+def _scope_to_manifest(profile: Any, platform: str, config: Any, o: _Owned, m: Manifest) -> _Owned:
+    """What the router shows as ours (``o``), cut down to what the manifest records; notes for the rest."""
+    lab = profile.name
+    s = _Owned()
+    s.notes = list(o.notes)
+
+    def ours(obj: Any) -> bool:
+        return obj is not None and naming.is_ours(obj, lab, platform=platform, config=config)
+
+    def unrecorded(what: str) -> None:
+        s.notes.append(f"{what} {_UNRECORDED}")
+
+    def unmarked(what: str) -> None:
+        s.notes.append(f"{what} {_UNMARKED}")
+
+    if m.lab and m.lab != lab:  # never the case for a per-lab state dir; refuse to act on someone else's record
+        s.notes.append(f"the manifest belongs to lab {m.lab!r}, not {lab!r}: nothing removed")
+        return s
+
+    # named objects
+    recorded_names = {(kind, name.upper()) for kind, name in m.names}
+    for attr, kind, table in _NAME_TABLES:
+        for name in getattr(o, attr):
+            if (kind, name.upper()) in recorded_names:
+                getattr(s, attr).append(name)
+            else:
+                unrecorded(f"{name} ({kind})")
+        live = getattr(config, table, {})
+        for k, name in m.names:
+            if k == kind:
+                obj = live.get(name.upper())
+                if obj is not None and not ours(obj):
+                    unmarked(f"{name} ({kind})")
+
+    # policy entries
+    recorded_entries = {(n.upper(), q) for n, q in m.policy_entries}
+    for name, seq in o.entries:
+        if (name.upper(), seq) in recorded_entries:
+            s.entries.append((name, seq))
+        else:
+            unrecorded(f"{name} {seq} (ipsec policy entry)")
+    for name, seq in m.policy_entries:
+        obj = config.policies.get((name.upper(), seq))
+        if obj is not None and not ours(obj):
+            unmarked(f"{name} {seq} (ipsec policy entry)")
+
+    # the binding: recorded interface, a recorded policy, and no unrecorded entry left under that policy
+    recorded_policies = {n.upper() for n, _ in m.policy_entries}
+    for iface, policy in o.bindings:
+        if not m.interface or _iface(iface) != _iface(m.interface) or policy.upper() not in recorded_policies:
+            unrecorded(f"{policy} applied on {iface} (binding)")
+        elif any(n.upper() == policy.upper() and (n, q) not in s.entries for n, q in o.entries):
+            s.notes.append(f"{iface} keeps policy {policy} applied: it still holds entries this console did not "
+                           "record creating")
+        else:
+            s.bindings.append((iface, policy))
+
+    # numbered objects
+    for number in o.ike_proposals:
+        if number == m.ike_proposal:
+            s.ike_proposals.append(number)
+        else:
+            unrecorded(f"IKE proposal {number}")
+    if m.ike_proposal is not None and m.ike_proposal in config.ike_proposals \
+            and not ours(config.ike_proposals[m.ike_proposal]):
+        unmarked(f"IKE proposal {m.ike_proposal}")
+    for number in o.acls:
+        if number == m.acl:
+            s.acls.append(number)
+        else:
+            unrecorded(f"ACL {number}")
+    if m.acl is not None and config.acl(m.acl) is not None and not ours(config.acl(m.acl)):
+        unmarked(f"ACL {m.acl}")
+
+    # NAT-exempt rules
+    recorded_rules = set(m.nat_rule_ids) if m.nat_acl is not None else set()
+    for acl, ids in o.nat_rules:
+        keep = tuple(i for i in ids if acl == m.nat_acl and i in recorded_rules)
+        for i in ids:
+            if i not in keep:
+                unrecorded(f"rule {i} of ACL {acl} (NAT exemption)")
+        if keep:
+            s.nat_rules.append((acl, keep))
+    nat = config.acl(m.nat_acl) if m.nat_acl is not None else None
+    if nat is not None:
+        for i in m.nat_rule_ids:
+            rule = nat.rules.get(i)
+            if rule is not None and not ours(rule):
+                unmarked(f"rule {i} of ACL {m.nat_acl} (NAT exemption)")
+
+    # routes
+    def route_key(dest: str, length: int, via: str) -> tuple[str, int, str]:
+        return str(dest), int(length), _iface(str(via))
+
+    recorded_routes = {route_key(*r) for r in m.routes}
+    for route in o.routes:
+        if route_key(*route) in recorded_routes:
+            s.routes.append(route)
+        else:
+            unrecorded(f"route {route[0]}/{route[1]} via {route[2]}")
+    for r in config.routes:
+        via = r.next_hop or r.interface
+        if via and route_key(r.destination, r.length, via) in recorded_routes and not ours(r):
+            unmarked(f"route {r.destination}/{r.length} via {via}")
+    return s
 
 
 def _emit_removals(b: _Builder, o: _Owned, v5: bool, step_prefix: str = "") -> None:
