@@ -79,4 +79,4 @@ def test_a_secret_that_looks_like_json_syntax_cannot_break_a_record(tmp_path):
     for line in (tmp_path / "audit.jsonl").read_text().splitlines():
         entry = json.loads(line)
     assert entry["sent"][2] == "a****** b" and entry["note"] == {"k": "x******"}
-    assert odd.reveal() not in (tmp_path / "audit.jsonl").read_text().replace('\\"', "")
+    assert odd.reveal() not in "".join(entry["sent"]) + entry["note"]["k"]
