@@ -199,7 +199,7 @@ def test_dropped_session_is_reported_and_a_rerun_converges(drop_after, store, tm
 
 
 def test_timed_rollback_probe_is_reported(store, tmp_path):
-    dev = router()
+    dev = router(timed_rollback=False)  # a V7 release without `configuration commit delay`
     with serve(dev) as srv:
         end = end_for(profile(port=srv.port), store, tmp_path)
         events = []

@@ -19,7 +19,7 @@ from .algorithms import (
     IKE_AUTH_V7_EARLY, IKE_DH_V5, IKE_DH_V7, IKE_ENC_V7, IKEV2_DH, IKEV2_ENC, IKEV2_INTEG,
     IKEV2_PRF, PFS_V5, PFS_V7, V5_ESP_AUTH,
 )
-from .cli import WRONG, CliError, Cursor, SemanticError
+from .cli import UNRECOGNIZED, WRONG, CliError, Cursor, SemanticError
 from .state import (
     Acl, AclRule, Dpd, IkeDpdV5, IkeKeychain, IkePeerV5, IkeProfile, IkeProposal, Ikev2Keychain,
     Ikev2Peer, Ikev2Policy, Ikev2Profile, Ikev2Proposal, Interface, IpsecPolicyEntry,
@@ -493,8 +493,27 @@ def h_ipsec(ctx: Ctx, c: Cursor, undo: bool) -> None:
     ctx.enter(View("ipsec-policy", key, f"ipsec-policy-{entry.mode}-{entry.name}-{seq}"))
 
 
+def h_configuration(ctx: Ctx, c: Cursor, undo: bool) -> None:
+    """V7 timed rollback (reference §1.4 / §6.7): ``configuration commit delay <1-65535>`` snapshots
+    the running configuration and starts a timer on the device clock; ``configuration commit``
+    cancels it. Disabled (``Unrecognized command``) with ``DeviceOptions.timed_rollback=False``.
+    Both are silent on success [?]; ``configuration commit`` without a running timer is a no-op [?]."""
+    if not ctx.dev.timed_rollback_enabled:
+        raise CliError(UNRECOGNIZED, c.toks[0].start if c.toks else 0)
+    c.kw(("commit", "Commit the configuration"), cmd=True)
+    if c.opt_kw(("delay", "Roll the configuration back unless committed within the delay")):
+        minutes = c.int(1, 65535, "Delay in minutes")
+        c.end()
+        ctx.dev.start_commit_delay(minutes)
+        return
+    c.end()
+    ctx.dev.commit_configuration()
+
+
 def system_table(dialect: str) -> Table:
     t = Table()
+    if dialect == "v7":
+        t.add("configuration", h_configuration, undo=False, help="Configuration management")
     t.add("sysname", h_sysname, help="Specify the device name")
     t.add("acl", h_acl, help="Specify an ACL")
     t.add("interface", h_interface, help="Specify an interface")

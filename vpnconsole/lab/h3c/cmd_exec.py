@@ -76,6 +76,8 @@ def h_display(ctx: Ctx, c: Cursor, undo: bool) -> None:
             ("clock", "System clock")]
     if dev.dialect == "v7":
         subs.append(("ikev2", "IKEv2 information"))
+    if dev.timed_rollback_enabled:
+        subs.append(("configuration", "Configuration management information"))
     sub = c.kw(*subs, cmd=True)
     dev.expire()
     out: list[str]
@@ -243,6 +245,11 @@ def h_display(ctx: Ctx, c: Cursor, undo: bool) -> None:
     elif sub == "logbuffer":
         c.end()
         out = D.display_logbuffer(dev)
+    elif sub == "configuration":
+        c.kw("commit")
+        c.kw("delay")
+        c.end()
+        out = D.display_commit_delay(dev)
     elif sub == "interface":
         c.kw("brief")
         c.end()

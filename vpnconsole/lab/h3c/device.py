@@ -22,7 +22,13 @@ Behaviour choices where the reference is not definite [?]:
   length (24) stops at ``  ---- More ----``; space = next page, Enter = next line, anything else
   ends the output. The More prompt is erased with ``ESC[16D`` + 16 spaces + ``ESC[16D``;
 * terminal monitor (log lines printed asynchronously to the session) is off by default for VTY
-  sessions (``terminal monitor`` / ``undo terminal monitor`` toggle it).
+  sessions (``terminal monitor`` / ``undo terminal monitor`` toggle it);
+* timed rollback (V7 dialect, ``timed_rollback=True``): ``configuration commit delay N`` snapshots
+  the running configuration; a second one restarts the timer but keeps the first snapshot [?]. The
+  deadline is checked by :meth:`SimulatedH3C.expire` (displays, pings, ``advance()``) and before
+  every command line; on expiry the snapshot is restored, IPsec SAs of policies no longer applied
+  are dropped, sessions deeper than system view are put back in system view [?] and an (invented)
+  ``CFGMAN/4/CFGMAN_ROLLBACK`` line is logged. A reboot cancels the timer.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from .cli import CliError, HelpRequest, SemanticError, format_help
 from .cmd_exec import common_table, user_table
 from .negotiation import Engine
 from .peer import DataPacket, DeleteNotice, NullPeer, Peer
-from .state import Config, Interface, Runtime
+from .state import CommitDelay, Config, Interface, Runtime
 from .views import USER, Ctx, Table, View, run_line
 
 DEFAULT_VERSIONS = {
@@ -104,6 +110,7 @@ class DeviceOptions:
     ping_delay: float = 0.0  # fraction of real ping waits actually slept (0 = instant)
     clock: Callable[[], float] = time.time
     local_user: Optional[tuple[str, str]] = None  # rendered as local-user block (name, password)
+    timed_rollback: bool = True  # V7 only: configuration commit delay / configuration commit
 
     def __post_init__(self):
         if self.dialect not in ("v7", "v7-early", "v5"):
@@ -216,6 +223,43 @@ class SimulatedH3C:
     def wallclock(self) -> _dt.datetime:
         return _dt.datetime.fromtimestamp(self.now())
 
+    # -- timed rollback (V7 configuration commit delay) ----------------------------------------
+    @property
+    def timed_rollback_enabled(self) -> bool:
+        return self.dialect == "v7" and bool(self.options.timed_rollback)
+
+    def start_commit_delay(self, minutes: int) -> None:
+        with self.lock:
+            now = self.now()
+            pending = self.runtime.commit_delay
+            snapshot = pending.snapshot if pending is not None else copy.deepcopy(self.config)
+            self.runtime.commit_delay = CommitDelay(minutes, now, now + minutes * 60.0, snapshot)
+
+    def commit_configuration(self) -> None:
+        with self.lock:
+            self.runtime.commit_delay = None
+
+    def check_commit_delay(self) -> bool:
+        """Roll back if the commit-delay timer ran out; True when it did."""
+        with self.lock:
+            pending = self.runtime.commit_delay
+            if pending is None or pending.deadline > self.now():
+                return False
+            self.runtime.commit_delay = None
+            self.config = copy.deepcopy(pending.snapshot)
+            applied = {(i.name.lower(), i.ipsec_policy.lower()) for i in self.config.interfaces.values()
+                       if i.ipsec_policy}
+            stale = [sa for sa in self.runtime.ipsec_sas
+                     if (sa.interface.lower(), sa.policy.lower()) not in applied]
+            self._drop_ipsec(stale, "The IPsec policy configuration changed")
+            for s in self.sessions:
+                if len(s.views) > 2:
+                    del s.views[2:]
+            self.log("CFGMAN", 4, "CFGMAN_ROLLBACK",
+                     f"The configuration commit delay ({pending.minutes} minutes) expired without "
+                     "configuration commit. The running configuration was rolled back.")
+            return True
+
     def advance(self, seconds: float) -> None:
         """Fast-forward the device clock (SA lifetimes, Unknown rows, DPD) and expire state."""
         with self.lock:
@@ -284,6 +328,7 @@ class SimulatedH3C:
     # -- SA management ------------------------------------------------------------------------
     def expire(self) -> None:
         with self.lock:
+            self.check_commit_delay()
             now = self.now()
             rt = self.runtime
             keep = []
@@ -683,6 +728,7 @@ class CliSession:
         if not line.strip():
             return self._finish_output()
         self.commands += 1
+        dev.check_commit_delay()
         prompt_len = len(self.prompt())
         ctx = Ctx(dev, self)
         self.paged = False

@@ -569,6 +569,16 @@ def _net(ip: str, plen: int) -> str:
     return network_of(ip, plen)
 
 
+def display_commit_delay(dev: "SimulatedH3C") -> list[str]:
+    """``display configuration commit delay`` (invented wording [?])."""
+    pending = dev.runtime.commit_delay
+    if pending is None:
+        return ["No configuration commit delay is set."]
+    left = max(0, int(pending.deadline - dev.now()))
+    return [f"Configuration commit delay: {pending.minutes} minutes",
+            f"Remaining time: {left // 60} minutes {left % 60} seconds"]
+
+
 def display_logbuffer(dev: "SimulatedH3C") -> list[str]:
     """[≈] V7 layout."""
     buf = dev.runtime.logbuffer

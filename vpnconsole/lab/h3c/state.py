@@ -422,10 +422,23 @@ class IpsecSa:
 
 
 @dataclass
+class CommitDelay:
+    """A running V7 timed rollback (``configuration commit delay MINUTES``, reference §1.4 / §6.7):
+    ``snapshot`` is the running configuration from before the command; it is restored when the
+    device clock reaches ``deadline`` unless ``configuration commit`` comes first."""
+
+    minutes: int
+    started: float
+    deadline: float
+    snapshot: "Config"
+
+
+@dataclass
 class Runtime:
     ike_sas: list[IkeSa] = field(default_factory=list)
     ipsec_sas: list[IpsecSa] = field(default_factory=list)
     logbuffer: list[str] = field(default_factory=list)
+    commit_delay: Optional[CommitDelay] = None  # lost on reboot, like the real timer
     next_conn_id: int = 1
     next_tunnel_id: int = 0
     next_ipsec_conn: int = 4294967296
