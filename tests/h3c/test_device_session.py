@@ -201,3 +201,17 @@ Interface: GigabitEthernet0/0
     (row,) = parse_ipsec_sa(sa)
     assert (row["REMOTE_ADDR"], row["IN_SPI"], row["OUT_SEQ"], row["IN_REMAINING"]) == \
         ("198.51.100.20", "2851946721", "38", "1843180/86211")
+
+
+def test_ssh_config_host_alias_is_honoured(store, tmp_path, keys):
+    """Jump hosts name routers in ~/.ssh/config; the profile may use that alias as its host."""
+    from pathlib import Path
+
+    with serve(router(), keys / "cfg") as srv:
+        ssh_dir = Path.home() / ".ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        (ssh_dir / "config").write_text(f"Host branch-router\n    HostName 127.0.0.1\n    Port {srv.port}\n")
+        p = profile(port=srv.port, **{"onprem.device.host": "branch-router"})
+        text = H3CEnd(p, store, state_dir=tmp_path, accept_new_host_key=True).read_config()
+        assert "sysname EDGE" in text
+        (ssh_dir / "config").unlink()
