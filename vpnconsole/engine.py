@@ -74,7 +74,9 @@ class Engine:
         if alibaba is None:
             from vpnconsole.alibaba.gateway import AlibabaEnd
 
-            alibaba = AlibabaEnd(profile, store, state_dir=state_dir)
+            # DescribeVpnGateway allows 600 calls a minute (reference §2.7): polling each wait once a
+            # second costs little and shows progress without the 3 s default's dead time.
+            alibaba = AlibabaEnd(profile, store, state_dir=state_dir, poll_interval=1.0)
         self.h3c, self.alibaba = h3c, alibaba
         self.audit = audit or AuditLog(profile.name)
 
