@@ -354,6 +354,25 @@ def _nat_block(b: _Builder, profile: Any, n: Numbers, nm: LabNames, v5: bool) ->
     b.quit()
 
 
+def _finish_apply(b: "_Builder", profile: Any, platform: str, n: Numbers, live: Any, nm: LabNames,
+                  names: Any, entries: list, notes: list) -> H3CPlan:
+    """The common tail of both dialects: stale objects, NAT exemption, routes, then the binding of
+    the policy to the WAN interface last (the one step that changes forwarding), and the plan."""
+    v5 = platform == "comware5"
+    _stale_lines(b, profile, platform, n, live)
+    _nat_block(b, profile, n, nm, v5=v5)
+    _route_lines(b, profile, nm)
+
+    wan = profile.onprem.wan_interface
+    b.step = "apply"
+    b.enter(wan, f"interface {wan}")
+    # V7 binds with `ipsec apply policy`, V5 with `ipsec policy` in interface view.
+    b.cmd(f"ipsec policy {nm.policy}" if v5 else f"ipsec apply policy {nm.policy}")
+    b.quit()
+    b.finish()
+    return _plan(profile, platform, "apply", b, n, names, entries, notes=notes, live_checked=live is not None)
+
+
 def _route_lines(b: _Builder, profile: Any, nm: LabNames) -> None:
     b.step = "route"
     for net, via in _routes(profile):
@@ -510,17 +529,7 @@ def _apply_v7(profile: Any, psk: Secret, n: Numbers, live: _Live | None, notes: 
         b.quit()
         entries.append((nm.policy, seq))
 
-    _stale_lines(b, profile, "comware7", n, live)
-    _nat_block(b, profile, n, nm, v5=False)
-    _route_lines(b, profile, nm)
-
-    wan = profile.onprem.wan_interface
-    b.step = "apply"
-    b.enter(wan, f"interface {wan}")
-    b.cmd(f"ipsec apply policy {nm.policy}")
-    b.quit()
-    b.finish()
-    return _plan(profile, "comware7", "apply", b, n, names, entries, notes=notes, live_checked=live is not None)
+    return _finish_apply(b, profile, "comware7", n, live, nm, names, entries, notes)
 
 
 def _apply_v5(profile: Any, psk: Secret, n: Numbers, live: _Live | None, notes: list[str]) -> H3CPlan:
@@ -592,17 +601,7 @@ def _apply_v5(profile: Any, psk: Secret, n: Numbers, live: _Live | None, notes: 
         b.quit()
         entries.append((nm.policy, seq))
 
-    _stale_lines(b, profile, "comware5", n, live)
-    _nat_block(b, profile, n, nm, v5=True)
-    _route_lines(b, profile, nm)
-
-    wan = profile.onprem.wan_interface
-    b.step = "apply"
-    b.enter(wan, f"interface {wan}")
-    b.cmd(f"ipsec policy {nm.policy}")
-    b.quit()
-    b.finish()
-    return _plan(profile, "comware5", "apply", b, n, names, entries, notes=notes, live_checked=live is not None)
+    return _finish_apply(b, profile, "comware5", n, live, nm, names, entries, notes)
 
 
 def _plan(profile: Any, platform: str, action: str, b: _Builder, n: Numbers | None,
