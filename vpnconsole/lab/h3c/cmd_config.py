@@ -880,29 +880,29 @@ def ike_profile_table() -> Table:
 # IPsec transform set / policy views
 # ---------------------------------------------------------------------------------------------
 
+def keyword_setting(get, attr: str, default: str, keywords: tuple[str, ...]):
+    """A handler for a one-keyword setting of the current object (`protocol esp`,
+    `encapsulation-mode tunnel`…); its `undo` form restores Comware's default."""
+
+    def handler(ctx, c, undo):
+        obj = get(ctx)
+        if undo:
+            c.end()
+            setattr(obj, attr, default)
+            return
+        value = c.kw(*keywords)
+        c.end()
+        setattr(obj, attr, value)
+
+    return handler
+
+
 def transform_set_table() -> Table:
     t = Table()
     get = lambda ctx: ctx.cfg.transform_sets[ctx.view.key]  # noqa: E731
 
-    def h_protocol(ctx, c, undo):
-        ts = get(ctx)
-        if undo:
-            c.end()
-            ts.protocol = "esp"
-            return
-        v = c.kw("esp", "ah", "ah-esp")
-        c.end()
-        ts.protocol = v
-
-    def h_encap(ctx, c, undo):
-        ts = get(ctx)
-        if undo:
-            c.end()
-            ts.encapsulation = "tunnel"
-            return
-        v = c.kw("tunnel", "transport")
-        c.end()
-        ts.encapsulation = v
+    h_protocol = keyword_setting(get, "protocol", "esp", ("esp", "ah", "ah-esp"))
+    h_encap = keyword_setting(get, "encapsulation", "tunnel", ("tunnel", "transport"))
 
     def _alg_list(c, algs):
         out = [c.kw(*algs)]
@@ -1553,25 +1553,8 @@ def ipsec_proposal_table() -> Table:
     t = Table()
     get = lambda ctx: ctx.cfg.ipsec_proposals[ctx.view.key]  # noqa: E731
 
-    def h_transform(ctx, c, undo):
-        p = get(ctx)
-        if undo:
-            c.end()
-            p.transform = "esp"
-            return
-        v = c.kw("esp", "ah", "ah-esp")
-        c.end()
-        p.transform = v
-
-    def h_encap(ctx, c, undo):
-        p = get(ctx)
-        if undo:
-            c.end()
-            p.encapsulation = "tunnel"
-            return
-        v = c.kw("tunnel", "transport")
-        c.end()
-        p.encapsulation = v
+    h_transform = keyword_setting(get, "transform", "esp", ("esp", "ah", "ah-esp"))
+    h_encap = keyword_setting(get, "encapsulation", "tunnel", ("tunnel", "transport"))
 
     def h_esp(ctx, c, undo):
         p: IpsecProposalV5 = get(ctx)
