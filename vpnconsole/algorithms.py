@@ -37,6 +37,10 @@ class Dialect(str, Enum):
     COMWARE7_ESP = "comware7-esp"  # V7 `ipsec transform-set`: esp ... / pfs
     COMWARE5_IKE = "comware5-ike"  # V5 `ike proposal`
     COMWARE5_ESP = "comware5-esp"  # V5 `ipsec proposal` (+ `pfs` in the V5 policy)
+    ER_IKE = "er-ike"  # H3C ER web GUI, page IKE安全提议 (newer G2 builds: adds DH14 modp2048)
+    ER_ESP = "er-esp"  # H3C ER web GUI, page IPsec安全提议 (+ PFS on page IPsec安全策略)
+    ER_LEGACY_IKE = "er-legacy-ike"  # older ER firmware: MD5/SHA1 and DH1/2/5 only
+    ER_LEGACY_ESP = "er-legacy-esp"
     ALIBABA = "alibaba"  # IkeConfig / IpsecConfig values
 
     @property
@@ -50,6 +54,10 @@ _DIALECT_LABELS = {
     Dialect.COMWARE7_ESP: "Comware V7 transform set",
     Dialect.COMWARE5_IKE: "Comware V5 IKE proposal",
     Dialect.COMWARE5_ESP: "Comware V5 IPsec proposal",
+    Dialect.ER_IKE: "H3C ER page IKE安全提议 (IKE proposal)",
+    Dialect.ER_ESP: "H3C ER page IPsec安全提议 (IPsec proposal)",
+    Dialect.ER_LEGACY_IKE: "older H3C ER firmware, page IKE安全提议 (IKE proposal)",
+    Dialect.ER_LEGACY_ESP: "older H3C ER firmware, page IPsec安全提议 (IPsec proposal)",
     Dialect.ALIBABA: "Alibaba IkeConfig/IpsecConfig",
 }
 
@@ -108,13 +116,23 @@ def _alg(kind: Kind, name: str, label: str, spellings: dict[Dialect, str], alias
 
 C7I, C7V2, C7E = Dialect.COMWARE7_IKE, Dialect.COMWARE7_IKEV2, Dialect.COMWARE7_ESP
 C5I, C5E, ALI = Dialect.COMWARE5_IKE, Dialect.COMWARE5_ESP, Dialect.ALIBABA
+ERI, ERE, ERLI, ERLE = Dialect.ER_IKE, Dialect.ER_ESP, Dialect.ER_LEGACY_IKE, Dialect.ER_LEGACY_ESP
+#: The ER GUI's four dialects: every ER option list is the same on both pages except DH14, which
+#: only newer builds offer (reference h3c §3); an algorithm spelled for the ER is offered on all four
+#: unless said otherwise.
+_ER_ALL = (ERI, ERE, ERLI, ERLE)
+
+
+def _er(spelling: str, *, legacy: bool = True) -> dict[Dialect, str]:
+    """The ER GUI's spelling of an option (the words on its drop-down), on the pages offering it."""
+    return {d: spelling for d in (_ER_ALL if legacy else (ERI, ERE))}
 
 
 def _aes(bits: int, ali: str, extra: Iterable[str] = ()) -> Algorithm:
     return _alg(
         Kind.ENCRYPTION, f"aes{bits}", f"AES-{bits}-CBC",
         {C7I: f"aes-cbc-{bits}", C7V2: f"aes-cbc-{bits}", C7E: f"aes-cbc-{bits}",
-         C5I: f"aes-cbc {bits}", C5E: f"aes {bits}", ALI: ali},
+         C5I: f"aes-cbc {bits}", C5E: f"aes {bits}", ALI: ali, **_er(f"AES-{bits}")},
         [f"aes-{bits}", f"aes-{bits}-cbc", f"aescbc{bits}", f"aes-cbc{bits}", f"aes{bits}-cbc", *extra],
     )
 
@@ -125,10 +143,11 @@ ENCRYPTIONS: tuple[Algorithm, ...] = (
     _aes(192, "aes192"),
     _aes(256, "aes256"),
     _alg(Kind.ENCRYPTION, "3des", "3DES-CBC",
-         {C7I: "3des-cbc", C7V2: "3des-cbc", C7E: "3des-cbc", C5I: "3des-cbc", C5E: "3des", ALI: "3des"},
+         {C7I: "3des-cbc", C7V2: "3des-cbc", C7E: "3des-cbc", C5I: "3des-cbc", C5E: "3des", ALI: "3des",
+          **_er("3DES")},
          ["des3", "triple-des", "tripledes", "des-ede3-cbc", "3des-168"], weak=True),
     _alg(Kind.ENCRYPTION, "des", "DES-CBC",
-         {C7I: "des-cbc", C7V2: "des-cbc", C7E: "des-cbc", C5I: "des-cbc", C5E: "des", ALI: "des"},
+         {C7I: "des-cbc", C7V2: "des-cbc", C7E: "des-cbc", C5I: "des-cbc", C5E: "des", ALI: "des", **_er("DES")},
          ["des-56"], weak=True),
 )
 
@@ -141,11 +160,12 @@ def _sha2(bits: int) -> Algorithm:
 
 
 INTEGRITIES: tuple[Algorithm, ...] = (
-    _alg(Kind.INTEGRITY, "md5", "HMAC-MD5", {C7I: "md5", C7V2: "md5", C7E: "md5", C5I: "md5", C5E: "md5", ALI: "md5"},
+    _alg(Kind.INTEGRITY, "md5", "HMAC-MD5", {C7I: "md5", C7V2: "md5", C7E: "md5", C5I: "md5", C5E: "md5", ALI: "md5",
+                                      **_er("MD5")},
          ["hmac-md5", "hmac-md5-96", "md5-96"], weak=True),
     # The trap: Comware's IKEv1 proposal calls SHA-1 "sha", everything else "sha1".
     _alg(Kind.INTEGRITY, "sha1", "HMAC-SHA1",
-         {C7I: "sha", C7V2: "sha1", C7E: "sha1", C5I: "sha", C5E: "sha1", ALI: "sha1"},
+         {C7I: "sha", C7V2: "sha1", C7E: "sha1", C5I: "sha", C5E: "sha1", ALI: "sha1", **_er("SHA1")},
          ["sha", "sha-1", "hmac-sha1", "hmac-sha1-96", "sha1-96", "hmac-sha"]),
     _sha2(256),
     _sha2(384),
@@ -157,7 +177,9 @@ def _group(n: int, modp: int) -> Algorithm:
     g = f"group{n}"
     return _alg(
         Kind.DH, g, f"DH group {n} (MODP-{modp})",
-        {C7I: g, C7V2: g, C7E: f"dh-group{n}", C5I: g, C5E: f"dh-group{n}", ALI: g},
+        # The ER GUI names a group with its MODP size: "DH2 modp1024" (DH14 only on newer builds).
+        {C7I: g, C7V2: g, C7E: f"dh-group{n}", C5I: g, C5E: f"dh-group{n}", ALI: g,
+         **_er(f"DH{n} modp{modp}", legacy=n != 14)},
         [str(n), f"dh{n}", f"dh-{n}", f"dh-group{n}", f"dhgroup{n}", f"group-{n}", f"modp{modp}",
          f"modp-{modp}", f"dh{n}-modp{modp}", f"dh-group-{n}", f"dh{n}modp{modp}"],
         weak=n in (1, 2, 5),
@@ -167,7 +189,8 @@ def _group(n: int, modp: int) -> Algorithm:
 DH_GROUPS: tuple[Algorithm, ...] = (_group(1, 768), _group(2, 1024), _group(5, 1536), _group(14, 2048))
 
 #: PFS off.  Comware V7: no `pfs` line in the transform set; V5: none in the policy; Alibaba: "disabled".
-PFS_NONE = _alg(Kind.DH, "none", "no PFS", {C7I: "", C7V2: "", C7E: "", C5I: "", C5E: "", ALI: "disabled"},
+PFS_NONE = _alg(Kind.DH, "none", "no PFS", {C7I: "", C7V2: "", C7E: "", C5I: "", C5E: "", ALI: "disabled",
+                                             **_er("NONE")},
                 ["disabled", "disable", "off", "no", "false", "no-pfs", "nopfs"])
 
 _BY_KIND: dict[Kind, tuple[Algorithm, ...]] = {
@@ -241,18 +264,24 @@ def from_spelling(kind: Kind, dialect: Dialect, spelling: str, *, pfs: bool = Fa
 
 IKE_VERSIONS = ("ikev1", "ikev2")
 IKE_MODES = ("main", "aggressive")  # IKEv1 only, on both ends
+#: How the ER GUI's IKE对等体 page names the IKEv1 exchange modes (reference h3c §3).
+ER_IKE_MODES: Mapping[str, str] = MappingProxyType({"main": "主模式", "aggressive": "野蛮模式"})
 
 #: Inclusive lifetime ranges in seconds, per end.  Alibaba: IkeLifetime / IpsecLifetime 0–86400;
 #: Comware: `ike proposal` `sa duration` 60–604800, policy `sa duration time-based` 180–604800.
 #: Alibaba's 0 has no Comware equivalent, so the intersection is what a profile may ask for.
+#: The ER GUI's ranges are not documented per build [≈]; the Comware V5 ranges (the ER's IPsec stack is
+#: of that lineage) are assumed, so a profile never asks for a lifetime an ER could refuse more often.
 IKE_LIFETIME_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {"alibaba": (0, 86400), "comware7": (60, 604800), "comware5": (60, 604800)})
+    {"alibaba": (0, 86400), "comware7": (60, 604800), "comware5": (60, 604800),
+     "er": (60, 604800), "er-legacy": (60, 604800)})
 #: Comware V7 keeps the IKEv2 SA lifetime in the `ikev2 profile` (`sa duration` 120–86400 s, H3C/HPE
 #: IKEv2 command reference), narrower than the IKEv1 proposal's.  V5 has no IKEv2.
 IKEV2_LIFETIME_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
     {"alibaba": (0, 86400), "comware7": (120, 86400)})
 IPSEC_LIFETIME_RANGES: Mapping[str, tuple[int, int]] = MappingProxyType(
-    {"alibaba": (0, 86400), "comware7": (180, 604800), "comware5": (180, 604800)})
+    {"alibaba": (0, 86400), "comware7": (180, 604800), "comware5": (180, 604800),
+     "er": (180, 604800), "er-legacy": (180, 604800)})
 
 
 def ike_lifetime_ranges(ike_version: str) -> Mapping[str, tuple[int, int]]:
@@ -279,7 +308,21 @@ class PlatformDialects:
 PLATFORMS: Mapping[str, PlatformDialects] = MappingProxyType({
     "comware7": PlatformDialects("comware7", C7I, C7V2, C7E),
     "comware5": PlatformDialects("comware5", C5I, None, C5E),
+    # Web-managed H3C ER/SOHO routers (reference h3c §3): no CLI, a GUI fill-in checklist instead.
+    "er": PlatformDialects("er", ERI, None, ERE),
+    "er-legacy": PlatformDialects("er-legacy", ERLI, None, ERLE),
 })
+#: Platforms configured through the ER web GUI (no Comware CLI over SSH).
+ER_PLATFORMS = ("er", "er-legacy")
+#: How people name each platform in messages.
+PLATFORM_LABELS: Mapping[str, str] = MappingProxyType({
+    "comware7": "Comware V7", "comware5": "Comware V5", "er": "H3C ER (web GUI)",
+    "er-legacy": "H3C ER with older firmware (web GUI)"})
+
+
+def is_er(platform: str) -> bool:
+    """True for the web-managed ER platforms: they get a checklist, not CLI."""
+    return platform in ER_PLATFORMS
 
 
 def ike_dialect(platform: str, ike_version: str) -> Dialect:

@@ -51,6 +51,9 @@ INTERFACE_TYPES = {
     "pos": "Pos", "mp-group": "MP-group", "reth": "Reth",
 }
 INTERFACE_RE = re.compile(r"^([A-Za-z][A-Za-z-]*?)(\d+(?:/\d+){0,3}(?:\.\d+)?)$")
+#: An ER's WAN ports are named on its front panel and in its GUI: WAN1, WAN2, … (WAN on one-port models).
+ER_WAN_RE = re.compile(r"^wan\s*(\d{0,2})$", re.IGNORECASE)
+ER_WEB_PORT = 80  # the ER web GUI's default port (HTTP)
 
 #: Addresses Alibaba refuses for a customer gateway, or that cannot be the address the cloud sees.
 _NOT_PUBLIC = [
@@ -75,10 +78,22 @@ MAX_FLOATING_IPS = 4096
 
 @dataclass
 class Device:
-    host: str
-    username: str
+    """How to reach the router.
+
+    Comware (``comware7``/``comware5``): SSH to ``host``:``port`` as ``username``, all required.
+    ER (``er``/``er-legacy``, web-managed, reference h3c §3): there is no CLI, so ``username`` is not
+    needed; ``host``/``port`` (optional) name the web GUI (default port 80), whose answer is the only
+    sign of life the console can get from the router itself.
+    """
+
+    host: str | None
+    username: str | None
     port: int = 22
-    platform: str = "comware7"  # comware7 | comware5
+    platform: str = "comware7"  # comware7 | comware5 | er | er-legacy
+
+    @property
+    def web_managed(self) -> bool:
+        return alg.is_er(self.platform)
 
 
 @dataclass
@@ -475,7 +490,8 @@ _ONPREM = {"device": "how to reach the router", "public_ip": "WAN address the cl
            "wan_interface": "interface carrying the policy", "subnets": "on-prem networks",
            "next_hop": "WAN next hop", "nat_outbound_acl": "ACL of the WAN's nat outbound",
            "lan_address": "router LAN address"}
-_DEVICE = {"host": "address or name", "port": "SSH port", "username": "login", "platform": "comware7 | comware5"}
+_DEVICE = {"host": "address or name (ER: its web GUI, optional)", "port": "SSH port (ER: web GUI port)",
+           "username": "login (not used on ER)", "platform": "comware7 | comware5 | er | er-legacy"}
 _CLOUD = {"region": "region id", "vpn_gateway_id": "vpn-…", "route_table_id": "vtb-…", "subnets": "VPC networks",
           "endpoint": "API endpoint override", "gateway_ips": "the gateway's public IPs"}
 _IKE = {"version": "ikev1 | ikev2", "mode": "main | aggressive", "encryption": "", "integrity": "",
@@ -531,15 +547,17 @@ def _read_onprem(r: _Reader, d: dict, top: dict) -> OnPrem | None:
     if "device" not in d and "onprem" in top and isinstance(top.get("onprem"), dict):
         r.problem(p + ("device",), "is required (host, username, port, platform)")
     dp = p + ("device",)
-    host = r.string(dev_raw, dp, "host", required="device" in d, max_len=253)
+    platform = r.choice(dev_raw, dp, "platform", tuple(alg.PLATFORMS), "comware7")
+    r.platform = platform
+    er = alg.is_er(platform)
+    # An ER has no CLI: nothing logs in, so no username; the host (its web GUI) is only checked for an answer.
+    host = r.string(dev_raw, dp, "host", required="device" in d and not er, max_len=253)
     if host is not None and not _is_host(host):
         r.problem(dp + ("host",), f"{_show(host)} is neither an IPv4 address nor a host name")
         host = None
-    username = r.string(dev_raw, dp, "username", required="device" in d, pattern=USERNAME_RE,
+    username = r.string(dev_raw, dp, "username", required="device" in d and not er, pattern=USERNAME_RE,
                         allowed_text="1–80 characters, no spaces, ':', '@' or slashes", max_len=80)
-    port = r.integer(dev_raw, dp, "port", 1, 65535, default=22)
-    platform = r.choice(dev_raw, dp, "platform", tuple(alg.PLATFORMS), "comware7")
-    r.platform = platform
+    port = r.integer(dev_raw, dp, "port", 1, 65535, default=ER_WEB_PORT if er else 22)
 
     public_ip = None
     raw_ip = r.get(d, p, "public_ip", required=bool(d) or "onprem" in top)
@@ -555,7 +573,13 @@ def _read_onprem(r: _Reader, d: dict, top: dict) -> OnPrem | None:
 
     wan = r.string(d, p, "wan_interface", required=bool(d) or "onprem" in top, max_len=64)
     wan_canonical = None
-    if wan is not None:
+    if wan is not None and er:
+        m = ER_WAN_RE.match(wan.strip())
+        wan_canonical = f"WAN{m.group(1)}" if m else None
+        if wan_canonical is None:
+            r.problem(p + ("wan_interface",), f"{_show(wan)} is not an ER WAN port; write it as the GUI names it: "
+                      "WAN1, WAN2, … (the port the virtual interface 虚接口 is bound to)")
+    elif wan is not None:
         wan_canonical = canonical_interface(wan)
         if wan_canonical is None:
             r.problem(p + ("wan_interface",), f"{_show(wan)} is not a Comware interface name; expected e.g. "
@@ -568,6 +592,10 @@ def _read_onprem(r: _Reader, d: dict, top: dict) -> OnPrem | None:
         a = r.ipv4(raw, p + ("next_hop",))
         next_hop = str(a) if a else None
     nat_acl = r.integer(d, p, "nat_outbound_acl", 2000, 3999)
+    if nat_acl is not None and er:
+        r.problem(p + ("nat_outbound_acl",), "an ER has no ACL-based `nat outbound` to exempt the tunnel from; "
+                  "leave nat_outbound_acl out (the ER's IPsec policy takes its traffic before NAT)")
+        nat_acl = None
     if nat_acl is not None and nat_acl < 3000:
         r.problem(p + ("nat_outbound_acl",), f"{nat_acl} is a basic ACL (2000–2999), which matches sources only; "
                   "a NAT exemption for the tunnel needs the destination, so the WAN's nat outbound must use an "
@@ -581,7 +609,7 @@ def _read_onprem(r: _Reader, d: dict, top: dict) -> OnPrem | None:
                       "pings sourced from it would not match the tunnel's ACL")
         lan = str(a) if a else None
 
-    if None in (host, username, public_ip, wan_canonical) or not subnets:
+    if (not er and None in (host, username)) or None in (public_ip, wan_canonical) or not subnets:
         return None
     return OnPrem(Device(host, username, port, platform), public_ip, wan_canonical, [str(n) for n in subnets],
                   next_hop, nat_acl, lan)
@@ -824,6 +852,9 @@ def _cross_checks(r: _Reader, ike: Ike, ipsec: Ipsec, probe: Probe) -> None:
         else:
             targets.append(str(a))
     probe.cloud_targets = targets
+    if targets and alg.is_er(r.platform):
+        r.warn(("probe", "cloud_targets"), "an ER has no CLI to ping from, so cloud targets cannot be pinged "
+               "from the router and will be skipped; ping them from a host in onprem.subnets instead")
 
     def api_host_inside(path: tuple, url: str) -> bool:
         host = urlsplit(url).hostname or ""
@@ -864,9 +895,12 @@ def _cross_checks(r: _Reader, ike: Ike, ipsec: Ipsec, probe: Probe) -> None:
 
 def _check_algorithms(r: _Reader, ike: Ike, ipsec: Ipsec, platform: str) -> None:
     dialects = alg.PLATFORMS[platform]
-    pretty = {"comware7": "Comware V7", "comware5": "Comware V5"}[platform]
+    pretty = alg.PLATFORM_LABELS[platform]
+    er = alg.is_er(platform)
     if ike.version == "ikev2" and dialects.ikev2 is None:
-        r.problem(("ike", "version"), f"{pretty} has no IKEv2; use ikev1 or a Comware V7 router")
+        r.problem(("ike", "version"), f"{pretty} has no IKEv2"
+                  + ("; its IKE pages (IKE安全提议/IKE对等体) speak IKEv1 only — use ikev1" if er
+                     else "; use ikev1 or a Comware V7 router"))
         return
     if ike.version == "ikev2" and ike.mode == "aggressive":
         r.problem(("ike", "mode"), "aggressive mode exists only in IKEv1; use mode: main with ikev2 "
@@ -886,16 +920,24 @@ def _check_algorithms(r: _Reader, ike: Ike, ipsec: Ipsec, platform: str) -> None
     for path, kind, name, dialect, pfs in checks:
         a = alg.by_name(kind, name, pfs=pfs)
         for d in (dialect, alg.Dialect.ALIBABA):
+            if not a.available(d) and er and d is dialect:
+                offered = [f"{x.spellings[d]} ({x.name})" for x in alg.choices(kind, pfs=pfs)
+                           if x.available(d) and x.available(alg.Dialect.ALIBABA)]
+                hint = ("; if your ER lists DH14 modp2048 (newer builds), set onprem.device.platform: er"
+                        if platform == "er-legacy" and a.name == "group14" else "")
+                r.problem(path, f"{a.label} is not offered by the {d.label}; the {pretty} offers only "
+                          f"{', '.join(offered)}{hint}")
+                break
             if not a.available(d):
                 offered = [x.name for x in alg.choices(kind, pfs=pfs) if x.available(d)]
                 r.problem(path, f"{a.name} is not available in the {d.label}; both ends must support it — "
                           f"choose one of: {', '.join(offered)}")
                 break
         else:
-            if a.weak and a.name != "none":
-                r.warn(path, f"{a.label} is considered weak; prefer "
-                       f"{'aes256' if kind is Kind.ENCRYPTION else 'sha256' if kind is Kind.INTEGRITY else 'group14'}"
-                       " where both ends allow it")
+            better = 'aes256' if kind is Kind.ENCRYPTION else 'sha256' if kind is Kind.INTEGRITY else 'group14'
+            # No advice the router cannot follow: an old ER's SHA1/DH2 is the best it has.
+            if a.weak and a.name != "none" and alg.by_name(kind, better).available(dialect):
+                r.warn(path, f"{a.label} is considered weak; prefer {better} where both ends allow it")
     for path, value, ranges in ((("ike", "lifetime"), ike.lifetime, alg.ike_lifetime_ranges(ike.version)),
                                 (("ipsec", "lifetime"), ipsec.lifetime, alg.IPSEC_LIFETIME_RANGES)):
         lo, hi = alg.lifetime_range(ranges, platform)

@@ -32,6 +32,9 @@ class Verdict:
     problems: tuple[str, ...] = ()  # every finding, root cause first
     paths: tuple[str, ...] = ()  # per-subnet path lines: "172.16.0.0/24 → VPN gateway ✓"
     details: dict[str, Any] = field(default_factory=dict)
+    #: which checks this verdict rests on, where not every check was possible (a web-managed ER
+    #: cannot be read: "configuration and SAs: not readable …", "tunnel state …: from the Alibaba side")
+    checks: tuple[str, ...] = ()
 
     @property
     def up(self) -> bool:
@@ -39,7 +42,7 @@ class Verdict:
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "up": self.up, "summary": self.summary, "problems": list(self.problems),
-                "paths": list(self.paths)}
+                "paths": list(self.paths), "checks": list(self.checks)}
 
 
 def _covering(routes: tuple[Route, ...], subnet: str) -> Route | None:
@@ -102,8 +105,22 @@ def _short_interface(name: str) -> str:
     return name
 
 
+def _blind(state: EndState | None) -> bool:
+    """An end that cannot be read at all by design (a web-managed H3C ER): its facts say so."""
+    return state is not None and state.facts.get("readable") is False
+
+
+def _blind_checks(h3c: EndState) -> tuple[str, ...]:
+    checks = h3c.facts.get("checks")
+    return tuple(f"{k}: {v}" if not str(v).startswith(k) else str(v) for k, v in checks.items()) \
+        if isinstance(checks, dict) else tuple(h3c.notes)
+
+
 def decide(h3c: EndState | None, alibaba: EndState | None, comparison: Comparison | None, *,
            onprem_subnets: list[str], cloud_subnets: list[str], wan_interface: str, gateway_id: str) -> Verdict:
+    if _blind(h3c):
+        return _decide_blind(h3c, alibaba, comparison, onprem_subnets=onprem_subnets, cloud_subnets=cloud_subnets,
+                             wan_interface=wan_interface, gateway_id=gateway_id)
     problems: list[str] = []
     for state, name in ((h3c, "H3C"), (alibaba, "Alibaba")):
         if state is None or not state.reachable:
@@ -156,6 +173,39 @@ def decide(h3c: EndState | None, alibaba: EndState | None, comparison: Compariso
                        tuple(paths))
     summary = "up and passing" + (f" ({len(problems)} warning{'s' if len(problems) != 1 else ''})" if problems else "")
     return Verdict(UP_PASSING, summary, tuple(problems), tuple(paths))
+
+
+def _decide_blind(h3c: EndState, alibaba: EndState | None, comparison: Comparison | None, *,
+                  onprem_subnets: list[str], cloud_subnets: list[str], wan_interface: str,
+                  gateway_id: str) -> Verdict:
+    """The verdict when the H3C end cannot be read (web-managed ER): everything about the tunnel comes
+    from Alibaba (its tunnel states and negotiation-log reasons), the router's own side only from the
+    operator's confirmation and a reachability check; ``checks`` says which is which."""
+    import dataclasses
+
+    checks = _blind_checks(h3c)
+    if alibaba is None or not alibaba.reachable:
+        why = "; ".join(alibaba.errors) if alibaba is not None and alibaba.errors else "no answer"
+        summary = f"Alibaba unreachable: {why} (and the ER cannot be read, so nothing can be checked)"
+        return Verdict(UNREACHABLE, summary, (summary,), checks=checks)
+    extra: list[str] = []
+    if not h3c.reachable:
+        extra.append("; ".join(h3c.errors) or "the ER did not answer")
+    if not h3c.facts.get("confirmed"):
+        extra.append("the operator has not confirmed entering the ER checklist yet")
+    elif h3c.facts.get("confirmed_current") is False and h3c.facts.get("checklist_hash"):
+        extra.append("the ER checklist changed since the operator confirmed it")
+    if alibaba.params is None:
+        summary = "not configured on Alibaba: run apply (the ER is configured by hand from the checklist)"
+        return Verdict(NOT_CONFIGURED, summary, (summary, *extra), checks=checks)
+    # The router's routes cannot be read: only the VPC side of each path is checked.
+    inner = decide(dataclasses.replace(h3c, facts={}, params=alibaba.params, reachable=True, routes=(),
+                                       tunnels=()), alibaba, None, onprem_subnets=onprem_subnets,
+                   cloud_subnets=[], wan_interface=wan_interface, gateway_id=gateway_id)
+    problems = list(inner.problems) + extra
+    summary = inner.summary + (" — seen from Alibaba (the ER itself cannot be read)" if inner.up
+                               else f"; {extra[0]}" if extra else "")
+    return Verdict(inner.code, summary, tuple(problems), inner.paths, inner.details, checks)
 
 
 __all__ = ["Verdict", "decide", "route_paths", "UP_PASSING", "UNREACHABLE", "NOT_CONFIGURED", "MISMATCH",

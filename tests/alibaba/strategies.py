@@ -89,6 +89,8 @@ def profiles(draw) -> Profile:
     rt = draw(_ROUTE_TABLES)
     return Profile(
         name=draw(lab_names.filter(lambda n: len(n) <= V5_MAX_LAB_NAME) if platform == "comware5" else lab_names),
-        onprem=OnPrem(Device("10.0.0.1", "admin", 22, platform), public_ip, "GigabitEthernet0/1", onprem_nets),
+        # a web-managed ER names its WAN port as its GUI does (WAN1); everything else is Comware
+        onprem=OnPrem(Device("10.0.0.1", "admin", 22, platform), public_ip,
+                      "WAN1" if alg.is_er(platform) else "GigabitEthernet0/1", onprem_nets),
         cloud=Cloud(region, gw, cloud_nets, rt, None, gateway_ips),
         ike=ike, ipsec=ipsec, probe=Probe(), description="generated")

@@ -54,7 +54,7 @@ class LabError(Exception):
 
 @dataclass(frozen=True)
 class LabSettings:
-    platform: str = "comware7"  # comware7 | comware5
+    platform: str = "comware7"  # comware7 | comware5 | er | er-legacy (web-managed: no SSH, an operator action)
     legacy_ssh: bool = False  # offer only diffie-hellman-group14-sha1 + ssh-rsa, like old Comware
     dual_tunnel: bool = False
     tls: bool = False  # Keystone over HTTPS with a generated CA
@@ -79,9 +79,13 @@ class LabInfo:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
+        router = (f"  H3C router (Comware, SSH)   ssh -p {self.ssh_port} {self.username}@127.0.0.1"
+                  if not self.extras.get("web_port") else
+                  f"  H3C ER (web GUI, no SSH)    http://127.0.0.1:{self.extras['web_port']}  — configured by "
+                  "the lab's operator action from the checklist (`vpnconsole render lab --end h3c`)")
         lines = [
             "vpnconsole lab is running:",
-            f"  H3C router (Comware, SSH)   ssh -p {self.ssh_port} {self.username}@127.0.0.1",
+            router,
             f"  Alibaba VPC API             {self.api_endpoint}  (gateway {self.gateway_id}, region {REGION})",
             f"  OpenStack Keystone          {self.keystone_url}",
             f"  floating IPs                {self.floating_ips} (TCP {self.floating_port})",
@@ -124,6 +128,9 @@ class EmbeddedLab:
         self.cloud: Any = None
         self.negotiation: Any = None
         self.openstack: Any = None  # the OpenStackLab (Keystone, floating IPs; icmp_reachable)
+        #: platform er/er-legacy: the person at the ER's web GUI (vpnconsole.lab.er.ErOperator):
+        #: ``er_operator.enter(checklist)`` configures the simulated ER from a rendered checklist
+        self.er_operator: Any = None
         self._servers: list[Any] = []
         self._profile_path: Path | None = None
         self._runtime_dir: Path | None = None
@@ -170,10 +177,12 @@ class EmbeddedLab:
             REGION, vpc.vpc_id, dual_tunnel=s.dual_tunnel, internet_ip=GATEWAY_IPS[0],
             dr_internet_ip=GATEWAY_IPS[1] if s.dual_tunnel else None, name="lab-vpn-gateway")
 
-        # The router: WAN towards the Internet, LAN with the OpenStack networks.
-        dialect = "v5" if s.platform == "comware5" else "v7"
+        # The router: WAN towards the Internet, LAN with the OpenStack networks.  A web-managed ER is a
+        # V5-lineage IPsec stack without SSH (vpnconsole.lab.er): same simulated router, no CLI server.
+        er = s.platform in ("er", "er-legacy")
+        dialect = "v5" if s.platform == "comware5" or er else "v7"
         self.router = SimulatedH3C(DeviceOptions(
-            dialect=dialect, sysname="LAB-R1",
+            dialect=dialect, sysname="ER3200G2" if er else "LAB-R1",
             interfaces=("GigabitEthernet0/0", WAN, LAN),
             initial_config=(
                 f"interface {WAN}", f"ip address {PUBLIC_IP} 30", "quit",
@@ -184,10 +193,17 @@ class EmbeddedLab:
         self.negotiation = LabNegotiation(self.router, self.cloud, REGION,
                                           delays=Delays.instant() if s.fast else Delays())
 
-        host_keys = private_dir(state_home() / "lab")
-        key_path = host_keys / ("ssh_host_rsa_key" if s.legacy_ssh else "ssh_host_ed25519_key")
-        h3c = await start_h3c_server(self.router, username=username, password=password,
-                                     host_key_path=str(key_path), legacy=s.legacy_ssh)
+        if er:
+            from vpnconsole.lab.er import ErOperator, ErWebGui, SimulatedER
+
+            self.er_operator = ErOperator(SimulatedER(self.router, s.platform,
+                                                      {"WAN1": WAN, "WAN2": "GigabitEthernet0/0"}))
+            h3c = await ErWebGui().start()
+        else:
+            host_keys = private_dir(state_home() / "lab")
+            key_path = host_keys / ("ssh_host_rsa_key" if s.legacy_ssh else "ssh_host_ed25519_key")
+            h3c = await start_h3c_server(self.router, username=username, password=password,
+                                         host_key_path=str(key_path), legacy=s.legacy_ssh)
         self._servers.append(h3c)
         api = AliyunLabServer(self.cloud)
         await api.start()
@@ -213,10 +229,11 @@ class EmbeddedLab:
         bound_floating = os_lab.floating_port(FLOATING_FIRST, 22)
         keystone_url = f"{os_lab.api_url('keystone')}/v3"
 
-        info = LabInfo(ssh_port=h3c.port, api_endpoint=f"http://127.0.0.1:{api.port}", keystone_url=keystone_url,
+        info = LabInfo(ssh_port=0 if er else h3c.port, api_endpoint=f"http://127.0.0.1:{api.port}", keystone_url=keystone_url,
                        floating_ips=f"{FLOATING_FIRST}-{FLOATING_LAST}", floating_port=bound_floating,
                        profile_path=None, gateway_id=gateway.vpn_gateway_id, username=username,
-                       psk_fingerprint=psk_fingerprint(psk), ca_path=ca_path)
+                       psk_fingerprint=psk_fingerprint(psk), ca_path=ca_path,
+                       extras={"platform": s.platform, "web_port": h3c.port} if er else {"platform": s.platform})
         if s.store_secrets:
             await storing
         if s.write_profile:
@@ -232,7 +249,8 @@ class EmbeddedLab:
             self.store = self.store()
         self._stored_secrets = True
         self.store.set(LAB_NAME, "psk", psk)
-        self.store.set(LAB_NAME, "h3c-password", password)
+        if self.settings.platform not in ("er", "er-legacy"):  # an ER has no login to store
+            self.store.set(LAB_NAME, "h3c-password", password)
         self.store.set(LAB_NAME, "alibaba-access-key-id", "LTAI5tLabAccessKey" + pysecrets.token_hex(3))
         self.store.set(LAB_NAME, "alibaba-access-key-secret", pysecrets.token_urlsafe(22))
 
@@ -240,9 +258,10 @@ class EmbeddedLab:
         from vpnconsole.profile import dump_profile, parse_profile
 
         s = self.settings
-        # The safe common baseline where the router has it (reference §7); old Comware V5 offers only
-        # MD5/SHA-1 and DH 1/2/5, so there the classic AES-128/SHA-1/DH2 set.
-        if s.platform == "comware5":
+        er = s.platform in ("er", "er-legacy")
+        # The safe common baseline where the router has it (reference §7); old Comware V5 and ERs offer
+        # only MD5/SHA-1 and DH 1/2/5, so there the classic AES-128/SHA-1/DH2 set.
+        if s.platform == "comware5" or er:
             ike_algs = {"encryption": "aes128", "integrity": "sha1", "dh_group": "group2"}
             ipsec_algs = {"encryption": "aes128", "integrity": "sha1", "pfs": "group2"}
         else:
@@ -255,16 +274,20 @@ class EmbeddedLab:
             "floating_ips": [info.floating_ips],
             "tcp_ports": [f"{info.floating_port}/ssh"],  # any port number: say it speaks SSH
             "icmp": True,
-            "cloud_targets": [CLOUD_TARGET],
+            "cloud_targets": [] if er else [CLOUD_TARGET],  # an ER has no CLI to ping from
             "timeout_s": 2,
         }
+        device: dict[str, Any] = {"host": "127.0.0.1", "port": info.ssh_port, "username": info.username,
+                                  "platform": s.platform}
+        onprem: dict[str, Any] = {"next_hop": NEXT_HOP, "lan_address": LAN_ADDRESS}
+        if er:  # the ER's web GUI answers on loopback; its WAN port is WAN1 (GigabitEthernet0/1 inside)
+            device = {"host": "127.0.0.1", "port": info.extras["web_port"], "platform": s.platform}
+            onprem = {}
         data = {
             "version": 1, "name": LAB_NAME,
             "description": "the embedded lab (vpnconsole lab): simulated H3C, Alibaba API and OpenStack",
-            "onprem": {"device": {"host": "127.0.0.1", "port": info.ssh_port, "username": info.username,
-                                  "platform": s.platform},
-                       "public_ip": PUBLIC_IP, "wan_interface": WAN, "next_hop": NEXT_HOP,
-                       "lan_address": LAN_ADDRESS, "subnets": [ONPREM_SUBNET]},
+            "onprem": {"device": device, "public_ip": PUBLIC_IP, "wan_interface": "WAN1" if er else WAN,
+                       **onprem, "subnets": [ONPREM_SUBNET]},
             "cloud": {"region": REGION, "vpn_gateway_id": info.gateway_id, "subnets": [CLOUD_SUBNET],
                       "endpoint": info.api_endpoint, "gateway_ips": gateway_ips},
             "ike": {"version": "ikev1", "mode": "main", **ike_algs, "lifetime": 86400, "dpd": True,
@@ -362,6 +385,18 @@ class ThreadedLab:
         async def run() -> Any:
             return fn()
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout)
+
+    def er_enter(self, checklist: Any, *, typos: Any = None, timeout: float = 10.0) -> Any:
+        """The lab's operator enters ``checklist`` on the simulated ER (platform er/er-legacy only)."""
+        if self.lab.er_operator is None:
+            raise LabError("the lab's router is not an ER (start it with platform er)")
+        return self.call(lambda: self.lab.er_operator.enter(checklist, typos=typos), timeout)
+
+    def er_remove(self, checklist: Any, *, timeout: float = 10.0) -> Any:
+        """The lab's operator deletes what a teardown checklist names on the simulated ER."""
+        if self.lab.er_operator is None:
+            raise LabError("the lab's router is not an ER (start it with platform er)")
+        return self.call(lambda: self.lab.er_operator.remove(checklist), timeout)
 
     def close(self, timeout: float = 30.0) -> None:
         if not self._thread.is_alive():
