@@ -74,11 +74,14 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"vpnconsole {__version__}"
 
 
-def test_no_command_is_a_usage_error(capsys):
+def test_no_command_opens_the_console_which_needs_a_terminal(capsys):
+    """`vpnconsole` and `vpnconsole LAB` are the console; without a terminal they say what to use."""
     from vpnconsole.cli import main
 
     assert main([]) == 2
-    assert "usage:" in capsys.readouterr().err
+    assert "the console needs a terminal" in capsys.readouterr().err
+    assert main(["some-lab", "--interval", "2"]) == 2
+    assert "the console needs a terminal" in capsys.readouterr().err
 
 
 def test_unknown_lab_is_a_usage_error(capsys):

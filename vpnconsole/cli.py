@@ -127,7 +127,23 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.reveal:
         print("vpnconsole: warning: --reveal prints the pre-shared key in clear text", file=sys.stderr)
     psk = _psk_for_render(profile, args.reveal)
-    if args.end == "h3c":
+    from vpnconsole.algorithms import is_er
+
+    if args.end == "h3c" and is_er(args.platform or profile.platform):
+        # A web-managed ER has no CLI: the "plan" is the GUI fill-in checklist, as Markdown.
+        import dataclasses
+
+        from vpnconsole.h3c import er_checklist
+
+        if args.platform:
+            profile.onprem.device = dataclasses.replace(profile.onprem.device, platform=args.platform)
+        try:
+            checklist = (er_checklist.render_teardown_checklist(profile) if args.teardown
+                         else er_checklist.render_checklist(profile, psk if args.reveal else None))
+        except er_checklist.ChecklistError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        text = checklist.to_markdown(reveal=args.reveal)
+    elif args.end == "h3c":
         from vpnconsole.h3c import render as h3c_render
 
         platform = args.platform or profile.platform
@@ -248,6 +264,8 @@ def _print_status(report, as_json: bool) -> None:
         print(f"  - {problem}")
     for line in v.paths:
         print(f"  {line}")
+    for line in v.checks:  # only where not every check was possible (a web-managed ER)
+        print(f"  check: {line}")
     for state in (report.h3c, report.alibaba):
         for t in state.tunnels:
             print(f"  {state.end.label:<7} tunnel {t.cloud_ip or '?'}: phase 1 {t.phase1}, phase 2 {t.phase2}"
@@ -287,7 +305,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
             for d in diffs:
                 print(f"  {d}")
         for state in (report.h3c, report.alibaba):
-            if not state.reachable:
+            if state.facts.get("readable") is False:  # a web-managed ER: nothing to compare, say why
+                print(f"{state.end.label}: cannot be read: {'; '.join(state.notes)}", file=sys.stderr)
+            elif not state.reachable:
                 print(f"{state.end.label}: unreachable: {'; '.join(state.errors)}", file=sys.stderr)
             elif state.params is None:
                 print(f"{state.end.label}: nothing of lab {args.lab!r} is configured there", file=sys.stderr)
@@ -310,14 +330,26 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     ends = (args.end,) if args.end else ("h3c", "alibaba")
+    from vpnconsole.algorithms import is_er
+
+    # a web-managed ER: nothing can be sent to it, the operator enters the checklist by hand
+    er = is_er(engine.profile.platform) and hasattr(engine.h3c, "confirm")
     if args.dry_run or not args.yes:
         _print_plans(engine, ends)
         if args.dry_run:
             return EXIT_OK
-    if not _confirm(args, f"Apply this to {' and '.join(ends)}? [y/N]"):
+    question = f"Apply this to {' and '.join(ends)}? [y/N]"
+    if er and "h3c" in ends:
+        question = ("Nothing can be sent to the ER: have you entered the checklist above on its web GUI"
+                    + (" (Alibaba will be applied for real)" if "alibaba" in ends else "") + "? [y/N]")
+    if not _confirm(args, question):
         print("aborted; nothing was sent", file=sys.stderr)
         return EXIT_ABORTED
+    if er and "h3c" in ends:
+        engine.h3c.confirm()  # --yes or "y": the operator says the checklist is entered
     result = asyncio.run(engine.apply(ends))
+    for note in getattr(result.h3c, "notes", []) if er else []:
+        print(f"h3c: {note}", file=sys.stderr)
     return _report_operation(result, args)
 
 
@@ -340,42 +372,10 @@ def cmd_teardown(args: argparse.Namespace) -> int:
 def _print_plans(engine, ends, *, teardown: bool = False) -> None:
     import asyncio
 
-    async def plans():
-        out = {}
-        if "h3c" in ends:
-            def h3c_plan():
-                from vpnconsole.h3c import render
-
-                live = engine.h3c.read_config()
-                if teardown:
-                    from vpnconsole.h3c.parse import parse_config
-
-                    # The same scoping as the real teardown: recorded in the manifest AND ours by name/marker.
-                    return render.render_teardown(engine.profile, config=parse_config(live, engine.profile.name,
-                                                                                      engine.profile.platform),
-                                                  manifest=engine.h3c.load_manifest())
-                return engine.h3c.render(live)
-            out["h3c"] = asyncio.to_thread(h3c_plan)
-        if "alibaba" in ends and teardown:
-            from vpnconsole.alibaba import translate
-
-            out["alibaba"] = asyncio.to_thread(lambda: translate.plan_teardown(
-                engine.profile, engine.alibaba.load_manifest()))
-        elif "alibaba" in ends:
-            out["alibaba"] = asyncio.to_thread(engine.alibaba.plan, engine._psk())
-        if not teardown and "h3c" in ends:
-            await engine._ensure_gateway_ips()
-        results = await asyncio.gather(*out.values(), return_exceptions=True)
-        return dict(zip(out, results))
-
-    for end, plan in asyncio.run(plans()).items():
-        print(f"# --- {end} {'teardown' if teardown else 'apply'} plan ---")
-        if isinstance(plan, Exception):
-            print(f"# cannot plan: {plan}")
-        elif hasattr(plan, "script"):
-            print(plan.script(reveal=False))
-        else:
-            print(plan.text(reveal=False))
+    plans = asyncio.run(engine.plans(ends, teardown=teardown))
+    for end, text in plans.texts().items():
+        print(f"# --- {end} {plans.operation} plan ---")
+        print(text)
 
 
 def _report_operation(result, args: argparse.Namespace) -> int:
@@ -384,10 +384,23 @@ def _report_operation(result, args: argparse.Namespace) -> int:
                     "rolled_back": result.rolled_back})
     for end, message in result.errors.items():
         print(f"{end}: {message}", file=sys.stderr)
+    for end in ("h3c", "alibaba"):  # e.g. what to delete by hand on a web-managed ER
+        for note in getattr(getattr(result, end, None), "notes", None) or ():
+            print(f"{end}: {note}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     if result.ok:
         print(f"{result.operation}: done", file=sys.stderr)
         return EXIT_OK
     return EXIT_ABORTED if result.rolled_back else EXIT_ERROR
+
+
+def cmd_renegotiate(args: argparse.Namespace) -> int:
+    """Reset the router's SAs and ask Alibaba to negotiate again (what the console's renegotiate key does)."""
+    import asyncio
+
+    result = asyncio.run(_engine(args).renegotiate())
+    return _report_operation(result, args)
 
 
 # --- probe -----------------------------------------------------------------------------------------
@@ -403,30 +416,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from vpnconsole import probe as probe_mod
 
     engine = _engine(args)
-    profile = engine.profile
     printer = _event_printer(False)
     emit = None if args.json else printer
 
     async def run() -> "probe_mod.ProbeReport":
-        explainer = probe_mod.StatusExplainer(engine.status, profile)
-        session = None
-        router = None
-        opener = getattr(engine.h3c, "router_session", None)
-        if profile.probe.cloud_targets and profile.onprem.lan_address and opener is not None:
-            # ONE SSH session for every ping of this run, opened on the first one.
-            session = opener(engine.emit)
-            budget = probe_mod.ROUTER_PING_COUNT * profile.probe.timeout_s + 10.0
-
-            def send(command: str) -> str:
-                return session.send_command(command, timeout=budget)
-
-            router = probe_mod.CliRouterPinger(send)
-        try:
-            return await probe_mod.run_probe(profile, explainer=explainer, router=router,
-                                             icmp=args.icmp if args.icmp != "auto" else None, emit=emit)
-        finally:
-            if session is not None:
-                await asyncio.to_thread(session.close)
+        async with probe_mod.LabProbe(engine, icmp=args.icmp if args.icmp != "auto" else None, emit=emit) as probe:
+            async for _check in probe:
+                pass
+        assert probe.report is not None
+        return probe.report
 
     try:
         report = asyncio.run(run())
@@ -451,6 +449,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     settings = LabSettings(platform=args.platform, legacy_ssh=args.legacy_ssh, dual_tunnel=args.dual_tunnel,
                            tls=args.tls, fixed_ports=not args.ephemeral_ports)
+    if not args.headless:
+        # The console on the lab: it paints first, then starts the lab in a worker (and asks for the
+        # keyring's master password in its own dialog when needed).
+        from vpnconsole.tui.app import run
+
+        return run(embedded=settings, refresh_interval=args.interval)
     if sys.stdin.isatty() and not os.environ.get("VPNCONSOLE_KEYRING_PASSWORD"):
         store = _secret_store(interactive=True)  # may ask for the master password: before anything starts
     else:
@@ -459,15 +463,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     def ready(info) -> None:
         print(info.describe(), flush=True)
-        if args.headless:
-            print("ready; stop with Ctrl-C", flush=True)
-        else:
-            # The console opens here once the TUI exists; until then, say how to drive the lab.
-            print("\nDrive it from another terminal, e.g.:\n"
-                  "  vpnconsole validate lab\n"
-                  "  vpnconsole render lab --end h3c\n"
-                  "  vpnconsole render lab --end alibaba\n"
-                  "Stop the lab with Ctrl-C.", flush=True)
+        print("ready; stop with Ctrl-C", flush=True)
 
     async def main_task() -> None:
         loop = asyncio.get_running_loop()
@@ -486,6 +482,16 @@ def cmd_lab(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"the lab could not start: {exc}") from None
     return EXIT_OK
+
+
+# --- the console -----------------------------------------------------------------------------------
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError("the console needs a terminal; for scripts use the subcommands (see --help)", EXIT_USAGE)
+    from vpnconsole.tui.app import run
+
+    return run(args.lab, refresh_interval=args.interval, accept_new_host_key=args.accept_new_host_key)
 
 
 # --- parser ----------------------------------------------------------------------------------------
@@ -513,7 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lab", metavar="LAB")
     p.add_argument("--end", choices=("h3c", "alibaba"), required=True)
     p.add_argument("--teardown", action="store_true", help="the teardown plan instead of the apply plan")
-    p.add_argument("--platform", choices=("comware7", "comware5"), help="override the profile's Comware platform")
+    p.add_argument("--platform", choices=("comware7", "comware5", "er", "er-legacy"),
+                   help="override the profile's router platform (er, er-legacy: the web GUI checklist)")
     p.add_argument("--reveal", action="store_true", help="print the PSK in clear (warns on stderr)")
     p.set_defaults(func=cmd_render)
 
@@ -566,6 +573,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accept-new-host-key", action="store_true")
     p.set_defaults(func=cmd_teardown)
 
+    p = sub.add_parser("renegotiate", help="reset the SAs on the router and ask Alibaba to negotiate again")
+    p.add_argument("lab", metavar="LAB")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--accept-new-host-key", action="store_true")
+    p.set_defaults(func=cmd_renegotiate)
+
     p = sub.add_parser("probe", help="probe the OpenStack API, floating IPs and cloud targets through the tunnel "
                                      "(exit 5 when something fails)")
     p.add_argument("lab", metavar="LAB")
@@ -577,33 +590,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lab", help="start the embedded lab (simulated H3C, Alibaba API, OpenStack)")
     p.add_argument("--headless", action="store_true", help="keep running for scripts and tests; no console")
-    p.add_argument("--platform", choices=("comware7", "comware5"), default="comware7",
-                   help="the simulated router's Comware version")
+    p.add_argument("--platform", choices=("comware7", "comware5", "er", "er-legacy"), default="comware7",
+                   help="the simulated router: Comware version, or a web-managed ER (no SSH; its checklist is "
+                        "entered by the lab's operator action)")
     p.add_argument("--legacy-ssh", action="store_true",
                    help="the router offers only SHA-1 key exchange and ssh-rsa, like old Comware releases")
     p.add_argument("--dual-tunnel", action="store_true", help="a dual-tunnel Alibaba gateway (two public IPs)")
     p.add_argument("--tls", action="store_true", help="Keystone over HTTPS with a generated CA")
     p.add_argument("--ephemeral-ports", action="store_true",
                    help="any free ports instead of 5000 (Keystone) and 22/2222 (floating IPs)")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between the console's refreshes")
     p.set_defaults(func=cmd_lab)
+
+    p = sub.add_parser("tui", help="the console (the default command; the lab picker when LAB is omitted)")
+    p.add_argument("lab", metavar="LAB", nargs="?")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between refreshes of both ends")
+    p.add_argument("--accept-new-host-key", action="store_true", help="trust the router's SSH key on first use")
+    p.set_defaults(func=cmd_tui)
     return parser
 
 
-def _configure_logging(verbosity: int) -> None:
+def _configure_logging(verbosity: int, *, console: bool = False) -> None:
     import logging
 
     from vpnconsole.logs import configure_logging
 
-    configure_logging(logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    if console:
+        # The console owns the terminal: log records go to a private file, never across the screen.
+        from vpnconsole.paths import private_dir, state_home
+
+        configure_logging(level, file=private_dir(state_home()) / "console.log", stream=open(os.devnull, "w"))
+    else:
+        configure_logging(level)
+
+
+def _console_argv(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`vpnconsole` and `vpnconsole LAB` open the console: insert the `tui` command."""
+    commands = set()
+    for action in parser._subparsers._group_actions if parser._subparsers else ():  # noqa: SLF001
+        commands.update(getattr(action, "choices", {}) or {})
+    words = [a for a in argv if not a.startswith("-")]
+    if not words or words[0] not in commands:
+        if any(a in ("-h", "--help", "--version") for a in argv):
+            return argv
+        position = argv.index(words[0]) if words else len(argv)
+        return argv[:position] + ["tui"] + argv[position:]
+    return argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_console_argv(parser, argv))
+    _configure_logging(args.verbose, console=args.command == "tui" or (args.command == "lab" and not args.headless))
     try:
         return args.func(args)
     except CliError as exc:

@@ -10,6 +10,7 @@ event loop — the TUI's, or the CLI's ``asyncio.run`` — never blocks.  No Tex
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -58,6 +59,42 @@ class OperationResult:
         return not self.errors
 
 
+class CancelFlag:
+    """A cancel token both adapters check at their safe points (between lines, between calls, in waits)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+
+@dataclass
+class Plans:
+    """What an apply or a teardown would send to each end: a plan object (``.script()``/``.text()``,
+    secrets masked) or the exception that stopped planning that end."""
+
+    operation: str
+    ends: dict[str, Any]
+
+    def texts(self) -> dict[str, str]:
+        out = {}
+        for end, plan in self.ends.items():
+            if isinstance(plan, Exception):
+                out[end] = f"# cannot plan: {plan}"
+            elif hasattr(plan, "script"):
+                out[end] = plan.script(reveal=False)
+            elif hasattr(plan, "to_markdown"):
+                out[end] = plan.to_markdown(reveal=False)
+            else:
+                out[end] = plan.text(reveal=False)
+        return out
+
+
 class Engine:
     def __init__(self, profile: Any, store: Any, *, h3c: Any = None, alibaba: Any = None,
                  emit: EventSink = ignore, audit: AuditLog | None = None, **h3c_options: Any):
@@ -68,9 +105,17 @@ class Engine:
         self.emit = emit
         state_dir = lab_state_dir(profile.name)
         if h3c is None:
-            from vpnconsole.h3c.device import H3CEnd
+            from vpnconsole.algorithms import is_er
 
-            h3c = H3CEnd(profile, store, state_dir=state_dir, **h3c_options)
+            if is_er(profile.platform):
+                # A web-managed ER: no CLI; a checklist the operator enters, verified from the cloud side.
+                from vpnconsole.h3c.er_end import ErEnd
+
+                h3c = ErEnd(profile, store, state_dir=state_dir, **h3c_options)
+            else:
+                from vpnconsole.h3c.device import H3CEnd
+
+                h3c = H3CEnd(profile, store, state_dir=state_dir, **h3c_options)
         if alibaba is None:
             from vpnconsole.alibaba.gateway import AlibabaEnd
 
@@ -79,6 +124,25 @@ class Engine:
             alibaba = AlibabaEnd(profile, store, state_dir=state_dir, poll_interval=1.0)
         self.h3c, self.alibaba = h3c, alibaba
         self.audit = audit or AuditLog(profile.name)
+        self._cancel = CancelFlag()
+
+    # -- cancelling -----------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Ask the running apply/teardown/renegotiate to stop at the next safe point on both ends.
+        A cancelled apply rolls the router back; a cancelled teardown is finished by running it again."""
+        self._cancel.cancel()
+
+    def _arm(self) -> CancelFlag:
+        """A fresh token for a new operation, handed to both adapters."""
+        self._cancel = CancelFlag()
+        for adapter in (self.h3c, self.alibaba):
+            if hasattr(adapter, "cancel"):
+                try:
+                    adapter.cancel = self._cancel
+                except AttributeError:  # a read-only attribute (e.g. a method): the adapter is not cancellable
+                    pass
+        return self._cancel
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -126,9 +190,65 @@ class Engine:
         self.profile.cloud.gateway_ips = ips
         self.emit(Event(End.ALIBABA, "discover", "info", f"gateway IPs discovered: {', '.join(ips)}"))
 
+    async def plans(self, ends: tuple[str, ...] = ("h3c", "alibaba"), *, teardown: bool = False) -> Plans:
+        """What :meth:`apply` (or :meth:`teardown`) would send, planned against the live ends, both
+        concurrently; secrets stay masked in the texts.  An end that cannot be planned carries its
+        exception instead of a plan."""
+        out: dict[str, Any] = {}
+        if "h3c" in ends:
+            def h3c_plan() -> Any:
+                from vpnconsole.h3c import render
+
+                if teardown and hasattr(self.h3c, "teardown_checklist"):
+                    return self.h3c.teardown_checklist()  # a web-managed ER: what to delete by hand
+                live = self.h3c.read_config()
+                if teardown:
+                    from vpnconsole.h3c.parse import parse_config
+
+                    # The same scoping as the real teardown: recorded in the manifest AND ours by name/marker.
+                    return render.render_teardown(self.profile, config=parse_config(live, self.profile.name,
+                                                                                    self.profile.platform),
+                                                  manifest=self.h3c.load_manifest())
+                return self.h3c.render(live)
+            out["h3c"] = asyncio.to_thread(h3c_plan)
+        if "alibaba" in ends and teardown:
+            from vpnconsole.alibaba import translate
+
+            out["alibaba"] = asyncio.to_thread(lambda: translate.plan_teardown(
+                self.profile, self.alibaba.load_manifest()))
+        elif "alibaba" in ends:
+            out["alibaba"] = asyncio.to_thread(self.alibaba.plan, self._psk())
+        if not teardown and "h3c" in ends:
+            await self._ensure_gateway_ips()
+        results = await asyncio.gather(*out.values(), return_exceptions=True)
+        for outcome in results:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+                raise outcome
+        return Plans("teardown" if teardown else "apply", dict(zip(out, results)))
+
+    async def renegotiate(self) -> OperationResult:
+        """Reset the SAs on the router and ask Alibaba to negotiate again, both concurrently."""
+        result = OperationResult("renegotiate")
+        self._arm()
+        jobs = {}
+        if hasattr(self.h3c, "reset_sas"):
+            jobs["h3c"] = asyncio.to_thread(self.h3c.reset_sas, self.emit)
+        jobs["alibaba"] = asyncio.to_thread(self.alibaba.renegotiate, self.emit)
+        outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
+        for end, outcome in zip(jobs, outcomes):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                result.errors[end] = str(outcome) or type(outcome).__name__
+            else:
+                setattr(result, end, outcome)
+        result.renegotiated = "alibaba" not in result.errors
+        return result
+
     async def apply(self, ends: tuple[str, ...] = ("h3c", "alibaba")) -> OperationResult:
         psk = self._psk()
         result = OperationResult("apply")
+        self._arm()
         with lab_lock(self.profile.name, "apply"):
             await self._ensure_gateway_ips()
             jobs = {}
@@ -185,6 +305,7 @@ class Engine:
 
     async def teardown(self, ends: tuple[str, ...] = ("h3c", "alibaba")) -> OperationResult:
         result = OperationResult("teardown")
+        self._arm()
         with lab_lock(self.profile.name, "teardown"):
             jobs = {}
             if "h3c" in ends:

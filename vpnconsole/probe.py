@@ -1147,3 +1147,50 @@ def _follows(a: str, b: str) -> bool:
 def _common(group: Sequence[Check]) -> str:
     details = {x.detail for x in group}
     return details.pop() if len(details) == 1 else ""
+
+
+# --- a probe of a lab, through its engine ------------------------------------------------------------
+
+class LabProbe:
+    """A :class:`ProbeRun` wired to a lab's :class:`~vpnconsole.engine.Engine`: failures explained from
+    the live status, cloud targets pinged from the router over ONE SSH session (opened on the first
+    ping, closed on exit).  The command line and the console both use it::
+
+        async with LabProbe(engine, icmp=None, emit=print) as run:
+            async for check in run: ...
+        report = run.report
+    """
+
+    def __init__(self, engine: Any, *, icmp: Union[IcmpFn, str, None] = None, emit: Optional[EventSink] = None,
+                 **options: Any) -> None:
+        self.engine = engine
+        self.icmp = icmp
+        self.emit = emit
+        self.options = options
+        self._session: Any = None
+        self.run: Optional[ProbeRun] = None
+
+    async def __aenter__(self) -> ProbeRun:
+        engine, profile = self.engine, self.engine.profile
+        explainer = StatusExplainer(engine.status, profile)
+        router = None
+        opener = getattr(engine.h3c, "router_session", None)
+        if profile.probe.cloud_targets and profile.onprem.lan_address and opener is not None:
+            budget = ROUTER_PING_COUNT * profile.probe.timeout_s + 10.0
+            lock = asyncio.Lock()
+
+            async def send(command: str) -> str:
+                async with lock:  # the session is opened once, by the first ping
+                    if self._session is None:
+                        self._session = await asyncio.to_thread(opener, engine.emit)
+                return await asyncio.to_thread(self._session.send_command, command, timeout=budget)
+
+            router = CliRouterPinger(send)
+        self.run = ProbeRun(profile, explainer=explainer, router=router, icmp=self.icmp, emit=self.emit,
+                            **self.options)
+        return self.run
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await asyncio.to_thread(session.close)

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from vpnconsole.diagnose import End
-from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, EventSink, Route, TunnelState, ignore
+from vpnconsole.endstate import (DOWN, NEGOTIATING, UP, Cancelled, CancelToken, EndState, Event, EventSink, Route,
+                                 TunnelState, ignore)
 from vpnconsole.h3c.hostkeys import AskHostKey, default_known_hosts, make_policy
 from vpnconsole.h3c.plan import SYSTEM, USER, H3CPlan, Line, view_prompt
 from vpnconsole.redact import MASK, Secret
@@ -94,6 +95,14 @@ class HostKeyError(ConnectError):
 
 class SessionLost(ConnectError):
     """The session dropped in the middle of an operation."""
+
+
+class OperationCancelled(Cancelled):
+    """The user cancelled an apply; ``rolled_back`` says whether the router is as before."""
+
+    def __init__(self, message: str, *, rolled_back: bool):
+        self.rolled_back = rolled_back
+        super().__init__(message)
 
 
 # --- session log that never holds a secret ----------------------------------------------------------------
@@ -473,6 +482,9 @@ class H3CEnd:
         self.use_timed_rollback = use_timed_rollback
         self.last_result: PushResult | None = None
         self.last_prompt = ""  # where the last session left the CLI (before netmiko's disconnect)
+        # Checked before every line pushed (apply and teardown): a cancelled apply is rolled back like
+        # a failed line; a cancelled teardown stops between lines and a second teardown finishes it.
+        self.cancel: CancelToken | None = None
 
     # -- basics ------------------------------------------------------------------------------------------
     @property
@@ -698,6 +710,12 @@ class H3CEnd:
             except DeviceError as exc:
                 self._recover(ch, before, exc, emit, t0, result)
                 raise
+            except Cancelled:
+                stop = DeviceError("cancelled by the user", host=self.host, port=self.port)
+                self._recover(ch, before, stop, emit, t0, result)
+                raise OperationCancelled("apply cancelled: " + ("rolled back, the configuration is as before"
+                                                                 if stop.rolled_back else "rollback incomplete"),
+                                         rolled_back=bool(stop.rolled_back)) from None
             result.changed = True
             self._write_manifest(plan, "applied", ch.sysname, psk_fp)
         emit(Event(End.H3C, "apply", "done", f"applied: {result.sent} lines sent, {result.skipped} already there",
@@ -707,7 +725,8 @@ class H3CEnd:
     def _recover(self, ch: Channel, before: str, exc: DeviceError, emit: EventSink, t0: float,
                  result: PushResult) -> None:
         """After a failed line: back to user view, undo what this apply changed, verify; never save."""
-        emit(Event(End.H3C, "rollback", "start", f"line {exc.line!r} failed: {exc.device_message or exc}; rolling back",
+        why = f"line {exc.line!r} failed: {exc.device_message or exc}" if exc.line else str(exc)
+        emit(Event(End.H3C, "rollback", "start", f"{why}; rolling back",
                    time.monotonic() - t0, data={"line": exc.line, "device_message": exc.device_message}))
         try:
             ch.exchange("return")
@@ -754,6 +773,8 @@ class H3CEnd:
         step = None
         probed = False
         for index, line in enumerate(lines, start=1):
+            if self.cancel is not None and self.cancel.cancelled:
+                raise Cancelled(f"cancelled before line {index} of {total}")
             masked = line.text()
             command = line.reveal()
             expected = line.prompt(sysname)
@@ -1235,5 +1256,6 @@ def _atomic_json(path: Path, data: dict[str, Any]) -> None:
 
 
 __all__ = ["H3CEnd", "PushResult", "DeviceError", "ConnectError", "AuthError", "HostKeyError", "SessionLost",
+           "OperationCancelled",
            "RedactingSessionLog", "rollback_lines", "config_blocks", "select_lines", "parse_ike_sa",
            "parse_ipsec_sa", "parse_routes", "tunnel_states", "ERROR_RE"]
