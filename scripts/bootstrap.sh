@@ -10,8 +10,9 @@ extras=""
 
 # Debian packages: a real Secret Service for the keyring tests (gnome-keyring on a private D-Bus
 # session bus), the OpenSSH client (people and tests reach the simulated router with it),
-# iputils-ping and fping for the connectivity probe.
-apt_packages=(python3-venv dbus-daemon gnome-keyring openssh-client iputils-ping fping)
+# iputils-ping and fping for the connectivity probe, tmux for the console's smoke test
+# (tests/tui/test_tmux_smoke.py drives the real binary with send-keys/capture-pane).
+apt_packages=(python3-venv dbus-daemon gnome-keyring openssh-client iputils-ping fping tmux)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,0 +1,277 @@
+"""Benchmarks of the console's responsiveness (issue 6, "Done when").
+
+Run with `.venv/bin/python -m pytest -m bench tests/bench/test_bench_tui.py -s`.  Numbers are
+printed, never asserted.
+
+* First paint: `vpnconsole lab --ephemeral-ports` vs a minimal two-pane Textual app ("H3C" |
+  "Alibaba" in a Horizontal), both spawned in a pty of 160×48 (TERM=xterm-256color), measured from
+  spawn to the first time the terminal output (escape sequences stripped) contains a marker text:
+  the console's first screen (the "starting the embedded lab" screen, or the lab screen itself) and
+  the minimal app's "Alibaba".  Five runs each, interleaved, after one warm-up each; target: the
+  console within 1.3× of the minimal app.  The time until the lab screen itself shows (the lab
+  started, the profile loaded) is printed for scale.
+* UI-loop lag: the worst oversleep of a 5 ms ticker on the app's loop while the console, in
+  process against the embedded lab, runs an apply (plan, confirm, both ends configured, tunnel up)
+  and while it runs status refreshes; target: under 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.bench
+
+RUNS = 5
+TARGET_RATIO = 1.3
+LAG_TARGET_MS = 50.0
+TICK = 0.005
+COLS, ROWS = 160, 48
+MASTER = "bench-tui-master-password"
+
+ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|P[^\x1b]*\x1b\\|[@-Z\\-_])")
+
+MINIMAL_APP = textwrap.dedent('''\
+    from textual.app import App, ComposeResult
+    from textual.containers import Horizontal
+    from textual.widgets import Static
+
+
+    class TwoPanes(App):
+        CSS = "Static { width: 1fr; height: 1fr; border: round $primary; }"
+
+        def compose(self) -> ComposeResult:
+            with Horizontal():
+                yield Static("H3C")
+                yield Static("Alibaba")
+
+
+    if __name__ == "__main__":
+        TwoPanes().run()
+''')
+
+
+# -- first paint -----------------------------------------------------------------------------------------
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "TERM": "xterm-256color",
+           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "VPNCONSOLE_HOME": str(tmp_path / "home"),
+           "VPNCONSOLE_KEYRING_PASSWORD": MASTER}
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_CACHE_HOME", "cache")):
+        (tmp_path / sub).mkdir(exist_ok=True)
+        env[var] = str(tmp_path / sub)
+    return env
+
+
+def _controlling_tty() -> None:  # in the child, after setsid (start_new_session)
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def spawn_until(argv: list[str], env: dict[str, str], markers: tuple[str, ...], timeout: float = 30.0
+                ) -> dict[str, float]:
+    """Spawn ``argv`` in a 160×48 pty; seconds from spawn until each marker first shows (stripped output)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+                            start_new_session=True, preexec_fn=_controlling_tty)
+    os.close(slave)
+    seen: dict[str, float] = {}
+    raw = b""
+    try:
+        deadline = start + timeout
+        while len(seen) < len(markers) and time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the pty
+                break
+            now = time.perf_counter()
+            raw += chunk
+            text = ANSI.sub("", raw.decode("utf-8", "replace"))
+            for marker in markers:
+                if marker not in seen and marker in text:
+                    seen[marker] = now - start
+        return seen
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        os.close(master)
+
+
+def test_first_paint_vs_minimal_app(tmp_path):
+    env = _env(tmp_path)
+    minimal = tmp_path / "two_panes.py"
+    minimal.write_text(MINIMAL_APP, encoding="utf-8")
+    console_argv = [str(Path(sys.executable).parent / "vpnconsole"), "lab", "--ephemeral-ports"]
+    minimal_argv = [sys.executable, str(minimal)]
+    first_screen = ("Starting the embedded lab", "vpnconsole — lab")
+    lab_screen = "vpnconsole — lab"
+
+    def console_run() -> tuple[float | None, float | None]:
+        seen = spawn_until(console_argv, env, first_screen)
+        firsts = [seen[m] for m in first_screen if m in seen]
+        return (min(firsts) if firsts else None), seen.get(lab_screen)
+
+    def minimal_run() -> float | None:
+        return spawn_until(minimal_argv, env, ("Alibaba",)).get("Alibaba")
+
+    console_run(), minimal_run()  # warm-up: bytecode, the keyring file, the lab's host key
+    console, lab, plain = [], [], []
+    for _ in range(RUNS):
+        first, shown = console_run()
+        console.append(first)
+        lab.append(shown)
+        plain.append(minimal_run())
+    missing = [i for i, v in enumerate(console) if v is None] + [i for i, v in enumerate(plain) if v is None]
+    if missing:
+        pytest.fail(f"a marker never showed (console runs {console}, minimal runs {plain})")
+    c, m = statistics.median(console), statistics.median(plain)
+    shown = [v for v in lab if v is not None]
+    ratio = c / m
+    print(f"\nfirst paint (median of {RUNS}, 160×48 pty): vpnconsole lab {c * 1000:.0f} ms, minimal two-pane "
+          f"Textual app {m * 1000:.0f} ms → ratio {ratio:.2f}× (target ≤ {TARGET_RATIO}×: "
+          f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(f"  console runs: {', '.join(f'{v * 1000:.0f}' for v in console)} ms; "
+          f"minimal runs: {', '.join(f'{v * 1000:.0f}' for v in plain)} ms")
+    if shown:
+        print(f"  lab screen (lab started, profile loaded) shown after {statistics.median(shown) * 1000:.0f} ms "
+              f"(median of {len(shown)})")
+
+
+# -- UI-loop lag ---------------------------------------------------------------------------------------------
+
+class LagMeter:
+    """A ticker on the app's loop: sleeps 5 ms, records the oversleep, per labelled phase."""
+
+    def __init__(self) -> None:
+        self.phase: str | None = None
+        self.samples: dict[str, list[float]] = {}
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(TICK)
+            over = loop.time() - before - TICK
+            if self.phase is not None:
+                self.samples.setdefault(self.phase, []).append(over)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def report(self, phase: str) -> str:
+        values = self.samples.get(phase, [])
+        if not values:
+            return f"{phase}: no samples"
+        worst = max(values) * 1000
+        p99 = sorted(values)[int(len(values) * 0.99) - 1 if len(values) > 1 else 0] * 1000
+        verdict = "met" if worst < LAG_TARGET_MS else "NOT met"
+        return (f"{phase}: worst {worst:.1f} ms, p99 {p99:.1f} ms, median {statistics.median(values) * 1000:.2f} ms "
+                f"over {len(values)} ticks (target < {LAG_TARGET_MS:.0f} ms: {verdict})")
+
+
+async def _wait(pilot, condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
+    from vpnconsole import secrets
+    from vpnconsole.lab.runner import LabSettings
+    from vpnconsole.tui.app import build_app
+    from vpnconsole.tui.dialogs import PlanConfirmScreen
+    from vpnconsole.tui.lab_screen import LabScreen
+
+    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
+    store = secrets.open_store()
+    app = build_app(embedded=LabSettings(fast=True, fixed_ports=False), store=store, refresh_interval=3600.0)
+    meter = LagMeter()
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        meter.start()
+        meter.phase = "lab start"
+        await _wait(pilot, lambda: isinstance(app.screen, LabScreen) and app.screen.engine is not None
+                    and app.screen.report is not None and not app.screen._status_running,  # noqa: SLF001
+                    "the lab screen's first status")
+        screen: LabScreen = app.screen
+        meter.phase = "idle"
+        await pilot.pause(0.5)
+
+        # status refreshes of both ends (not configured yet, then again once the tunnel is up below)
+        meter.phase = "status refresh (not configured)"
+        refresh_times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            screen.action_refresh()
+            await _wait(pilot, lambda: not screen._status_running, "a refresh")  # noqa: SLF001
+            refresh_times.append(time.perf_counter() - started)
+
+        meter.phase = "apply: a → plan dialog"
+        started = time.perf_counter()
+        await pilot.press("a")
+        await _wait(pilot, lambda: isinstance(app.screen, PlanConfirmScreen), "the apply plan")
+        await pilot.pause(0.2)
+        meter.phase = "apply: y → both ends up"
+        await pilot.press("y")
+        await _wait(pilot, lambda: screen.operation is None and screen.report is not None
+                    and screen.report.verdict.up and not screen._status_running,  # noqa: SLF001
+                    "both ends up", timeout=90)
+        apply_time = time.perf_counter() - started
+
+        meter.phase = "status refresh (tunnel up)"
+        for _ in range(5):
+            started = time.perf_counter()
+            screen.action_refresh()
+            await _wait(pilot, lambda: not screen._status_running, "a refresh")  # noqa: SLF001
+            refresh_times.append(time.perf_counter() - started)
+        meter.phase = None
+        meter.stop()
+        await pilot.press("q")
+
+    def merged(name: str, *phases: str) -> None:
+        meter.samples[name] = [v for p in phases for v in meter.samples.get(p, [])]
+
+    merged("apply (all)", "apply: a → plan dialog", "apply: y → both ends up")
+    merged("status refresh (all)", "status refresh (not configured)", "status refresh (tunnel up)")
+    print("\nUI-loop lag (5 ms ticker on the app's loop, embedded lab in process, 160×48):")
+    for phase in ("apply (all)", "apply: a → plan dialog", "apply: y → both ends up", "status refresh (all)",
+                  "status refresh (not configured)", "status refresh (tunnel up)", "idle", "lab start"):
+        print("  " + meter.report(phase))
+    print(f"  apply (a → plan → y → verdict up) took {apply_time:.2f} s; a status refresh took "
+          f"{statistics.median(refresh_times) * 1000:.0f} ms (median of {len(refresh_times)})")

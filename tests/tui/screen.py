@@ -1,0 +1,24 @@
+"""The text on the console's screen, as a person would read it (for assertions and secret scans).
+
+``App.export_screenshot()`` is SVG: spaces become ``&#160;`` and ``<&>`` are escaped, so searching
+it directly would miss a PSK containing such characters.  This reads the text runs back out, one
+screen line per SVG line (runs on the same y joined), entities decoded."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+
+_TEXT = re.compile(r'<text[^>]*?\sx="([\d.]+)"[^>]*?\sy="([\d.]+)"[^>]*>(.*?)</text>', re.S)
+
+
+def svg_text(svg: str) -> str:
+    lines: dict[float, list[tuple[float, str]]] = defaultdict(list)
+    for x, y, body in _TEXT.findall(svg):
+        lines[float(y)].append((float(x), html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")))
+    return "\n".join("".join(text for _, text in sorted(runs)) for _, runs in sorted(lines.items()))
+
+
+def plain_text(app) -> str:
+    return svg_text(app.export_screenshot())

@@ -1,0 +1,348 @@
+"""The main screen's building blocks: verdict bar, end cards, the paired parameter table, the log.
+
+Widgets only show what they are given (an engine StatusReport, session rows, engine events); they
+never talk to an end.  Tables are updated in place by row key so the cursor and scroll position
+survive every refresh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, RichLog, Static
+
+from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, TunnelState
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+def _phase_text(label: str, state: str) -> Text:
+    mark = {UP: "✓", DOWN: "✗", NEGOTIATING: "…"}.get(state, "?")
+    style = {UP: "green", DOWN: "red", NEGOTIATING: "yellow"}.get(state, "dim")
+    return Text.assemble((f"{label} ", "bold"), (f"{mark} {state}", style))
+
+
+class VerdictBar(Static):
+    """The engine's one-line verdict with its first explanation."""
+
+    DEFAULT_CSS = """
+    VerdictBar { height: auto; max-height: 4; padding: 0 1; background: $boost; }
+    VerdictBar.-up { color: $text-success; }
+    VerdictBar.-down { color: $text-error; }
+    """
+
+    def show(self, report: Any | None, *, note: str | None = None) -> None:
+        self.remove_class("-up", "-down")
+        if report is None:
+            self.update(Text(note or "reading both ends…", style="italic"))
+            return
+        verdict = report.verdict
+        self.add_class("-up" if verdict.up else "-down")
+        text = Text.assemble(("✓ " if verdict.up else "✗ ", "bold"), (verdict.code, "bold"), "  ", verdict.summary)
+        extra = [p for p in verdict.problems if p != verdict.summary]
+        if extra:
+            text.append(f"\n  {extra[0]}" + (f"  (+{len(extra) - 1} more)" if len(extra) > 1 else ""))
+        checks = getattr(verdict, "checks", ())
+        if checks:  # not every check was possible (a web-managed ER): say which were
+            text.append("\n  checks: " + " · ".join(checks), style="italic")
+        self.update(text)
+
+
+class EndCard(Static):
+    """One end's live state: reachability, phase 1/2 per tunnel, SA lifetime left, counters, facts,
+    errors, and the last state changes with their time."""
+
+    DEFAULT_CSS = """
+    EndCard { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.title = title
+        self.changes: deque[tuple[float, str]] = deque(maxlen=6)
+        self._last: dict[str, tuple[str, str]] = {}
+        self.state: EndState | None = None
+        self.summary_line = ""
+
+    def set_summary(self, line: str) -> None:
+        """The per-end fields in one line (host, WAN, public IP / region, gateway, route table)."""
+        self.summary_line = line
+        self._render_state()
+
+    def show(self, state: EndState | None) -> None:
+        if state is not None:
+            self._track(state)
+        self.state = state
+        self._render_state()
+
+    def _track(self, state: EndState) -> None:
+        now = state.read_at
+        seen = set()
+        for t in state.tunnels:
+            key = t.cloud_ip or "?"
+            seen.add(key)
+            prev = self._last.get(key)
+            if prev is not None and prev != (t.phase1, t.phase2):
+                self.changes.appendleft((now, f"{key}: phase 1 {prev[0]}→{t.phase1}, phase 2 {prev[1]}→{t.phase2}"))
+            elif prev is None and self._last:
+                self.changes.appendleft((now, f"{key}: appeared (phase 1 {t.phase1}, phase 2 {t.phase2})"))
+            self._last[key] = (t.phase1, t.phase2)
+        for key in [k for k in self._last if k not in seen]:
+            self.changes.appendleft((now, f"{key}: gone"))
+            del self._last[key]
+
+    def _render_state(self) -> None:
+        lines: list[Text] = [Text(self.title, style="bold underline")]
+        if self.summary_line:
+            lines.append(Text(self.summary_line, style="dim"))
+        state = self.state
+        if state is None:
+            lines.append(Text("not read yet", style="italic dim"))
+        elif not state.reachable:
+            lines.append(Text("✗ unreachable", style="bold red"))
+            lines.extend(Text(f"  {e}", style="red") for e in state.errors[:2])
+        else:
+            if state.params is None and not state.tunnels:
+                lines.append(Text("nothing of this lab configured", style="yellow"))
+            for t in state.tunnels:
+                lines.append(self._tunnel_line(t))
+                if t.reason and (t.phase1 != UP or t.phase2 != UP):
+                    lines.append(Text(f"    {t.reason}", style="yellow"))
+            facts = [f"{k} {v}" for k, v in state.facts.items()
+                     if k in ("status", "gateway_status", "sysname", "platform", "spec") and v]
+            if facts:
+                lines.append(Text(" · ".join(facts), style="dim"))
+            lines.extend(Text(f"! {e}", style="red") for e in state.errors[:2])
+            lines.extend(Text(n, style="dim italic") for n in state.notes[:1])
+            lines.append(Text(f"read {_clock(state.read_at)}", style="dim"))
+        for at, what in list(self.changes)[:3]:
+            lines.append(Text(f"{_clock(at)} {what}", style="cyan"))
+        self.update(Text("\n").join(lines))
+
+    @staticmethod
+    def _tunnel_line(t: TunnelState) -> Text:
+        text = Text(f"{t.cloud_ip or '?'}{f' ({t.role})' if t.role else ''} ")
+        text.append_text(_phase_text("P1", t.phase1))
+        text.append(" ")
+        text.append_text(_phase_text("P2", t.phase2))
+        if t.lifetime_left is not None:
+            text.append(f" {t.lifetime_left}s left", style="dim")
+        if t.packets_out is not None or t.packets_in is not None:
+            text.append(f" ↑{t.packets_out or 0} ↓{t.packets_in or 0} pkts", style="dim")
+        return text
+
+
+# -- the paired parameter table -----------------------------------------------------------------------
+
+_WIDE = (("param", "Parameter"), ("profile", "Profile"), ("h3c", "H3C spells"), ("h3c_live", "H3C live"),
+         ("ali", "Alibaba spells"), ("ali_live", "Alibaba live"))
+_NARROW = (("param", "Parameter"), ("profile", "Profile"), ("h3c_live", "H3C live"), ("ali_live", "Alibaba live"))
+
+
+def _live(value: str | None, mismatch: bool, reachable: bool | None) -> Text:
+    if value is None:
+        return Text("—" if reachable else "?", style="dim")
+    if mismatch:
+        return Text(f"✗ {value}", style="bold red")
+    return Text(f"✓ {value}", style="green")
+
+
+class ParamsTable(DataTable):
+    """Every editable key of the lab in one table: the shared parameters (one row across both ends),
+    the mirrored subnets, then each end's own fields.  Row key = the profile key path."""
+
+    DEFAULT_CSS = """
+    ParamsTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.narrow = False
+        self._columns_for: bool | None = None
+
+    def _ensure_columns(self) -> None:
+        if self._columns_for == self.narrow:
+            return
+        self.clear(columns=True)
+        for key, label in (_NARROW if self.narrow else _WIDE):
+            self.add_column(label, key=key)
+        self._columns_for = self.narrow
+
+    def show(self, session: Any, report: Any | None) -> None:
+        from vpnconsole.session import ALIBABA_FIELDS, H3C_FIELDS
+
+        self._ensure_columns()
+        h3c_ok = None if report is None else report.h3c.reachable
+        ali_ok = None if report is None else report.alibaba.reachable
+        rows: list[tuple[str, dict[str, Any]]] = []
+        for r in session.param_rows(report):
+            label = Text(r.label)
+            if r.problems:
+                label = Text(f"! {r.label}", style="bold yellow")
+            rows.append((r.path, {"param": label, "profile": Text(r.value, style="bold"),
+                                  "h3c": r.h3c_spelling, "h3c_live": _live(r.h3c_live, r.h3c_mismatch, h3c_ok),
+                                  "ali": r.alibaba_spelling,
+                                  "ali_live": _live(r.alibaba_live, r.alibaba_mismatch, ali_ok)}))
+        for side, label in (("onprem", "on-prem subnets"), ("cloud", "cloud subnets")):
+            subnet_rows = [s for s in session.subnet_rows(report) if s.side == side]
+            values = ", ".join(s.subnet for s in subnet_rows)
+            h3c_role = subnet_rows[0].h3c_role if subnet_rows else ""
+            ali_role = subnet_rows[0].alibaba_role if subnet_rows else ""
+            missing_h3c = [s.subnet for s in subnet_rows if s.h3c_live is False]
+            missing_ali = [s.subnet for s in subnet_rows if s.alibaba_live is False]
+            h3c_live = None if not subnet_rows or subnet_rows[0].h3c_live is None else (
+                "missing " + ", ".join(missing_h3c) if missing_h3c else "all present")
+            ali_live = None if not subnet_rows or subnet_rows[0].alibaba_live is None else (
+                "missing " + ", ".join(missing_ali) if missing_ali else "all present")
+            problems = session.problems_for(f"{side}.subnets")
+            rows.append((f"{side}.subnets", {
+                "param": Text(("! " if problems else "") + label, style="bold yellow" if problems else ""),
+                "profile": Text(values, style="bold"), "h3c": f"ACL {h3c_role.split()[-1]}" if h3c_role else "",
+                "h3c_live": _live(h3c_live, bool(missing_h3c), h3c_ok), "ali": ali_role,
+                "ali_live": _live(ali_live, bool(missing_ali), ali_ok)}))
+        for spec in H3C_FIELDS:
+            rows.append((spec.path, {"param": Text(f"H3C {spec.label}", style="italic"),
+                                     "profile": Text(session.display(spec.path), style="bold"),
+                                     "h3c": "", "h3c_live": Text(""), "ali": "", "ali_live": Text("—", style="dim")}))
+        for spec in ALIBABA_FIELDS:
+            rows.append((spec.path, {"param": Text(f"Alibaba {spec.label}", style="italic"),
+                                     "profile": Text(session.display(spec.path), style="bold"),
+                                     "h3c": "", "h3c_live": Text("—", style="dim"), "ali": "", "ali_live": Text("")}))
+        self._apply(rows)
+
+    def _apply(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        keys = [c.key.value for c in self.columns.values()]
+        wanted = {k for k, _ in rows}
+        for row_key in [rk.value for rk in self.rows if rk.value not in wanted]:
+            self.remove_row(row_key)
+        for key, cells in rows:
+            values = [cells[c] for c in keys]
+            if key in {rk.value for rk in self.rows}:
+                for column, value in zip(keys, values):
+                    if str(self.get_cell(key, column)) != str(value) or (
+                            isinstance(value, Text) and getattr(self.get_cell(key, column), "style", None)
+                            != value.style):
+                        self.update_cell(key, column, value, update_width=True)
+            else:
+                self.add_row(*values, key=key)
+
+    @property
+    def selected_path(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - no cursor yet
+            return None
+
+
+# -- the log ------------------------------------------------------------------------------------------
+
+_TAG_STYLE = {"h3c": "cyan", "alibaba": "magenta", "probe": "blue", "profile": "blue", "console": "white"}
+
+
+class LogPane(RichLog):
+    """Timestamped, tagged by end, redacted; also appended to the lab's log file (0600)."""
+
+    DEFAULT_CSS = """
+    LogPane { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(markup=False, wrap=True, max_lines=5000, **kwargs)
+        self.file: Path | None = None
+        self.lines_written = 0
+
+    def use_file(self, path: Path | None) -> None:
+        if path is not None:
+            from vpnconsole.logs import open_private_file
+
+            open_private_file(path)
+        self.file = path
+
+    def add(self, tag: str, message: str, *, level: str = "info", at: float | None = None) -> None:
+        from vpnconsole.redact import redact
+
+        message = redact(message)
+        stamp = _clock(at or time.time())
+        style = "red" if level == "error" else "yellow" if level in ("retry", "warning") else ""
+        line = Text.assemble((stamp, "dim"), " ", (f"{tag:<7}", _TAG_STYLE.get(tag, "")), " ", (message, style))
+        self.write(line)
+        self.lines_written += 1
+        if self.file is not None:
+            try:
+                with self.file.open("a", encoding="utf-8") as fh:
+                    fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(at or time.time()))} "
+                             f"{tag} {level} {message}\n")
+            except OSError:
+                pass
+
+    def event(self, event: Event) -> None:
+        status = f" [{event.status}]" if event.status else ""
+        # adapters announce a step with its own name as the message ("acl", "acl done"): say it once
+        message = event.kind if event.message in (event.step, f"{event.step} done") else event.message
+        self.add(event.end.value, f"{event.step}: {message}{status}", level=event.kind)
+
+
+class OperationBar(Static):
+    """What is running now: operation, step per end, elapsed time, the cloud's status; hidden when idle."""
+
+    DEFAULT_CSS = """
+    OperationBar { height: auto; max-height: 3; padding: 0 1; background: $primary-background; display: none; }
+    OperationBar.-running { display: block; }
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.operation: str | None = None
+        self.started = 0.0
+        self.steps: dict[str, str] = {}
+
+    def begin(self, operation: str) -> None:
+        self.operation = operation
+        self.started = time.monotonic()
+        self.steps = {}
+        self.add_class("-running")
+        self.tick()
+
+    def event(self, event: Event) -> None:
+        if self.operation is None:
+            return
+        status = f" [{event.status}]" if event.status else ""
+        self.steps[event.end.label] = f"{event.step} {event.kind}{status}"
+        self.tick()
+
+    def tick(self) -> None:
+        if self.operation is None:
+            return
+        elapsed = time.monotonic() - self.started
+        parts = " · ".join(f"{end}: {what}" for end, what in self.steps.items()) or "starting…"
+        self.update(Text.assemble((f"{self.operation} ", "bold"), (f"{elapsed:5.1f}s  ", "dim"), parts,
+                                  ("   x cancels", "dim italic")))
+
+    def end(self) -> None:
+        self.operation = None
+        self.remove_class("-running")
+
+
+class EndPane(Vertical):
+    """One end's pane: its card (live state) under its title."""
+
+    DEFAULT_CSS = """
+    EndPane { height: auto; border: round $primary; padding: 0; }
+    EndPane:focus-within { border: round $accent; }
+    """
+
+    def __init__(self, title: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.card = EndCard(title)
+
+    def compose(self) -> ComposeResult:
+        yield self.card
