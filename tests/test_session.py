@@ -71,7 +71,9 @@ def test_revert_goes_back_to_the_saved_profile(session):
 
 def test_rows_spell_each_parameter_as_each_end_does(session):
     rows = {r.path: r for r in session.param_rows()}
-    assert [r.path for r in session.param_rows()] == [f.path for f in SHARED_FIELDS]
+    paths = [r.path for r in session.param_rows()]
+    assert [p for p in paths if p != "psk"] == [f.path for f in SHARED_FIELDS]
+    assert paths.index("psk") == paths.index("ike.nat_traversal") + 1  # last of phase 1
     assert rows["ike.dh_group"].h3c_spelling == "dh group2"
     assert rows["ike.dh_group"].alibaba_spelling == "IkePfs=group2"
     assert rows["ike.integrity"].h3c_spelling == "authentication-algorithm sha"
@@ -107,6 +109,20 @@ def test_live_values_and_mismatch_markers_come_from_the_engine_diff(session):
     cloud = subnets[("cloud", "172.16.0.0/24")]
     assert cloud.h3c_role == "ACL destination" and cloud.alibaba_role == "LocalSubnet"
     assert cloud.h3c_live is False and cloud.alibaba_live is True
+
+
+def test_the_psk_row_shows_fingerprints_and_their_mismatch(session):
+    import dataclasses
+
+    want = session.profile.params("sha256:aaaaaaaaaaaa")
+    t = want.tunnels[0]
+    router = dataclasses.replace(want, tunnels=(dataclasses.replace(t, psk_fingerprint=None),))  # cipher only
+    cloud = dataclasses.replace(want, tunnels=(dataclasses.replace(t, psk_fingerprint="sha256:bbbbbbbbbbbb"),))
+    row = {r.path: r for r in session.param_rows(_Report(want, router, cloud), "sha256:aaaaaaaaaaaa")}["psk"]
+    assert row.value == "sha256:aaaaaaaaaaaa" and row.alibaba_spelling == "Psk=******"
+    assert row.h3c_live.startswith("set") and not row.h3c_mismatch
+    assert row.alibaba_live == "sha256:bbbbbbbbbbbb" and row.alibaba_mismatch
+    assert {r.path: r for r in session.param_rows()}["psk"].problems  # none stored: say so
 
 
 def test_every_editable_key_exists_in_a_profile(session):

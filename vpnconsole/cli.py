@@ -445,16 +445,18 @@ def cmd_lab(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
-    from vpnconsole.lab.runner import LabError, LabSettings, serve
-
-    settings = LabSettings(platform=args.platform, legacy_ssh=args.legacy_ssh, dual_tunnel=args.dual_tunnel,
-                           tls=args.tls, fixed_ports=not args.ephemeral_ports)
+    options = {"platform": args.platform, "legacy_ssh": args.legacy_ssh, "dual_tunnel": args.dual_tunnel,
+               "tls": args.tls, "fixed_ports": not args.ephemeral_ports}
     if not args.headless:
-        # The console on the lab: it paints first, then starts the lab in a worker (and asks for the
-        # keyring's master password in its own dialog when needed).
+        # The console on the lab: it paints first, then imports and starts the lab in a worker (and asks
+        # for the keyring's master password in its own dialog when needed).
         from vpnconsole.tui.app import run
 
-        return run(embedded=settings, refresh_interval=args.interval)
+        return run(embedded=options, refresh_interval=args.interval)
+
+    from vpnconsole.lab.runner import LabError, LabSettings, serve
+
+    settings = LabSettings(**options)
     if sys.stdin.isatty() and not os.environ.get("VPNCONSOLE_KEYRING_PASSWORD"):
         store = _secret_store(interactive=True)  # may ask for the master password: before anything starts
     else:

@@ -101,6 +101,9 @@ for _field in TUNNEL_FIELDS:
     if _key.startswith(("ike.", "ipsec.")):
         _DIAG[_key] = _field
 
+#: the row of the PSK among the shared parameters (not a profile key: the PSK lives in the keyring)
+PSK_ROW = "psk"
+
 _TRUE = {"on", "true", "yes", "y", "1", "enabled", "enable"}
 _FALSE = {"off", "false", "no", "n", "0", "disabled", "disable"}
 
@@ -285,9 +288,10 @@ class LabSession:
 
     # -- the paired rows --------------------------------------------------------------------------------
 
-    def param_rows(self, report: Any = None) -> list[ParamRow]:
+    def param_rows(self, report: Any = None, psk_fingerprint: str | None = None) -> list[ParamRow]:
         """The shared parameters, each once, with each end's spelling and live value.  ``report`` is the
-        engine's StatusReport (or None before the first refresh)."""
+        engine's StatusReport (or None before the first refresh); ``psk_fingerprint`` the stored PSK's
+        (the PSK row shows fingerprints only, and is edited through the keyring, not the profile)."""
         platform = str(self.value("onprem.device.platform") or "comware7")
         h3c_params = getattr(getattr(report, "h3c", None), "params", None)
         ali_params = getattr(getattr(report, "alibaba", None), "params", None)
@@ -311,7 +315,23 @@ class LabSession:
                                  spelling(spec, value, End.ALIBABA, platform, self.value("ike.version")),
                                  h3c_live, ali_live, h3c_bad, ali_bad,
                                  tuple(p.message for p in self.problems_for(spec.path))))
+        rows.insert(8, self._psk_row(h3c_params, ali_params, comparison, psk_fingerprint))
         return rows
+
+    @staticmethod
+    def _psk_row(h3c_params: Any, ali_params: Any, comparison: Any, fingerprint: str | None) -> ParamRow:
+        field = next(f for f in TUNNEL_FIELDS if f.title == "pre-shared key")
+        h3c_live = ali_live = None
+        if h3c_params is not None and h3c_params.tunnels:
+            # Comware shows only `key cipher …`: no fingerprint to compare, and that is not a mismatch
+            h3c_live = _show(field.get(h3c_params.tunnels[0])) or "set (cipher only)"
+        if ali_params is not None and ali_params.tunnels:
+            ali_live = _show(field.get(ali_params.tunnels[0])) or "set"
+        return ParamRow(PSK_ROW, "pre-shared key", Phase.PHASE1.value, fingerprint or "(none stored)",
+                        "pre-shared-key … key cipher ******", "Psk=******", h3c_live, ali_live,
+                        comparison is not None and _differs(comparison.profile_h3c, field),
+                        comparison is not None and _differs(comparison.profile_alibaba, field),
+                        () if fingerprint else ("no PSK stored: set or generate one (k)",))
 
     def subnet_rows(self, report: Any = None) -> list[SubnetRow]:
         h3c_params = getattr(getattr(report, "h3c", None), "params", None)
@@ -402,6 +422,6 @@ def last_status(lab: str) -> dict[str, Any] | None:
         return None
 
 
-__all__ = ["FieldSpec", "SHARED_FIELDS", "SUBNET_FIELDS", "H3C_FIELDS", "ALIBABA_FIELDS", "ALL_FIELDS",
+__all__ = ["PSK_ROW", "FieldSpec", "SHARED_FIELDS", "SUBNET_FIELDS", "H3C_FIELDS", "ALIBABA_FIELDS", "ALL_FIELDS",
            "EditError", "ParamRow", "SubnetRow", "LabSession", "spelling", "record_status", "last_status",
            "Phase"]

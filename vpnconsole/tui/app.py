@@ -18,8 +18,14 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 
-from vpnconsole.tui.commands import ConsoleCommands
 from vpnconsole.tui.themes import DEFAULT_THEME, load_themes, other_theme
+
+
+def _console_commands() -> type:
+    """The palette's provider, imported when the palette first opens (textual.command is not light)."""
+    from vpnconsole.tui.commands import ConsoleCommands
+
+    return ConsoleCommands
 
 
 @dataclass
@@ -65,7 +71,7 @@ class VpnConsoleApp(App[int]):
 
     CSS_PATH = "console.tcss"
     TITLE = "vpnconsole"
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {_console_commands}
     BINDINGS = [
         Binding("question_mark", "keys", "Keys"),
         Binding("q", "quit", "Quit"),
@@ -97,7 +103,8 @@ class VpnConsoleApp(App[int]):
         self.theme = self.initial_theme or DEFAULT_THEME
         if self.embedded_settings is not None:
             self.push_screen(StartingScreen())
-            self.start_embedded()
+            # after the first paint: the lab's imports (asyncssh, aiohttp, the SDK) would hold the GIL
+            self.call_after_refresh(self.start_embedded)
         elif self.lab_name:
             self.open_lab(self.lab_name)
         else:
@@ -149,14 +156,17 @@ class VpnConsoleApp(App[int]):
 
     @work(group="open", exclusive=True, exit_on_error=False)
     async def start_embedded(self) -> None:
-        from vpnconsole.lab.runner import LAB_NAME, ThreadedLab
+        from vpnconsole.lab.runner import LAB_NAME, LabSettings, ThreadedLab
 
+        settings = self.embedded_settings
+        if isinstance(settings, dict):  # from the command line: the lab's modules load after the first paint
+            settings = LabSettings(**settings)
         try:
             store = await self.ensure_store()
         except Exception as exc:  # noqa: BLE001 - shown, and the picker stays usable
             self.notify(str(exc), severity="error", timeout=15)
             return
-        lab = ThreadedLab(self.embedded_settings, store=store)
+        lab = ThreadedLab(settings, store=store)
         try:
             info = await asyncio.to_thread(lab.start)
         except Exception as exc:  # noqa: BLE001

@@ -81,6 +81,7 @@ class LabScreen(Screen):
         self._editing: str | None = None
         self._narrow: bool | None = None
         self._quiescing = False
+        self.psk_fingerprint: str | None = None  # of the stored PSK, read in a worker
 
     # -- layout ----------------------------------------------------------------------------------------
 
@@ -161,9 +162,22 @@ class LabScreen(Screen):
         self.log_line("console", f"engine ready: H3C {self.session.display('onprem.device.host')}, Alibaba "
                                  f"{self.session.display('cloud.vpn_gateway_id')}")
         self._changed_state()
+        self.load_psk_fingerprint()
         self.action_refresh()
         if self.is_er:
             self.load_checklist()
+
+    @work(group="psk", exclusive=True, exit_on_error=False)
+    async def load_psk_fingerprint(self) -> None:
+        store = self.context.store
+        if store is None:
+            return
+        try:
+            self.psk_fingerprint = await asyncio.to_thread(store.fingerprint, self.session.name, "psk")
+        except Exception as exc:  # noqa: BLE001 - a locked or broken keyring is shown, not fatal
+            self.log_line("console", f"cannot read the PSK's fingerprint: {exc}", "error")
+            return
+        self._show_profile()
 
     @work(group="checklist", exclusive=True, exit_on_error=False)
     async def load_checklist(self) -> None:
@@ -210,7 +224,7 @@ class LabScreen(Screen):
                                                                         else "")
 
     def _show_profile(self) -> None:
-        self.query_one(ParamsTable).show(self.session, self.report)
+        self.query_one(ParamsTable).show(self.session, self.report, self.psk_fingerprint)
         s = self.session
         if self.is_er:
             summary = (f"web-managed {s.display('onprem.device.platform')} (checklist) · "
@@ -312,7 +326,7 @@ class LabScreen(Screen):
         self.query_one(VerdictBar).show(report)
         self.query_one("#h3c-pane", EndPane).card.show(report.h3c)
         self.query_one("#alibaba-pane", EndPane).card.show(report.alibaba)
-        self.query_one(ParamsTable).show(self.session, report)
+        self.query_one(ParamsTable).show(self.session, report, self.psk_fingerprint)
         self.query_one(RoutesView).show(report, onprem_subnets=list(self.session.value("onprem.subnets") or []),
                                         cloud_subnets=list(self.session.value("cloud.subnets") or []))
         if previous is None or previous.verdict.code != report.verdict.code:
@@ -339,7 +353,12 @@ class LabScreen(Screen):
         path = self.query_one(ParamsTable).selected_path
         if path is None:
             return
-        from vpnconsole.session import ALL_FIELDS
+        from vpnconsole.session import ALL_FIELDS, PSK_ROW
+
+        if path == PSK_ROW:  # the PSK lives in the keyring: its own dialog
+            if self.check_action("psk", ()):
+                self.action_psk()
+            return
 
         spec = ALL_FIELDS[path]
         self._editing = path
@@ -640,6 +659,8 @@ class LabScreen(Screen):
         else:
             fp = await asyncio.to_thread(secrets.generate_and_store_psk, store, lab, length=result.length or 32,
                                          replace=True)
+        self.psk_fingerprint = fp
+        self._show_profile()
         self.log_line("console", f"PSK stored ({fp}); apply both ends to use it")
         self.notify(f"PSK stored: {fp} — apply both ends to use it")
         self.action_refresh()

@@ -144,6 +144,8 @@ class EndCard(Static):
 _WIDE = (("param", "Parameter"), ("profile", "Profile"), ("h3c", "H3C spells"), ("h3c_live", "H3C live"),
          ("ali", "Alibaba spells"), ("ali_live", "Alibaba live"))
 _NARROW = (("param", "Parameter"), ("profile", "Profile"), ("h3c_live", "H3C live"), ("ali_live", "Alibaba live"))
+#: at 80 columns every column must stay on screen: fixed widths, long values cropped
+_NARROW_WIDTHS = {"param": 17, "profile": 15, "h3c_live": 18, "ali_live": 18}
 
 
 def _live(value: str | None, mismatch: bool, reachable: bool | None) -> Text:
@@ -172,17 +174,17 @@ class ParamsTable(DataTable):
             return
         self.clear(columns=True)
         for key, label in (_NARROW if self.narrow else _WIDE):
-            self.add_column(label, key=key)
+            self.add_column(label, key=key, width=_NARROW_WIDTHS[key] if self.narrow else None)
         self._columns_for = self.narrow
 
-    def show(self, session: Any, report: Any | None) -> None:
+    def show(self, session: Any, report: Any | None, psk_fingerprint: str | None = None) -> None:
         from vpnconsole.session import ALIBABA_FIELDS, H3C_FIELDS
 
         self._ensure_columns()
         h3c_ok = None if report is None else report.h3c.reachable
         ali_ok = None if report is None else report.alibaba.reachable
         rows: list[tuple[str, dict[str, Any]]] = []
-        for r in session.param_rows(report):
+        for r in session.param_rows(report, psk_fingerprint):
             label = Text(r.label)
             if r.problems:
                 label = Text(f"! {r.label}", style="bold yellow")
@@ -229,7 +231,7 @@ class ParamsTable(DataTable):
                     if str(self.get_cell(key, column)) != str(value) or (
                             isinstance(value, Text) and getattr(self.get_cell(key, column), "style", None)
                             != value.style):
-                        self.update_cell(key, column, value, update_width=True)
+                        self.update_cell(key, column, value, update_width=not self.narrow)
             else:
                 self.add_row(*values, key=key)
 
