@@ -52,3 +52,44 @@ def restore_logging():
             root.removeFilter(flt)
     root.setLevel(saved[2])
     logging.captureWarnings(False)
+
+
+KEYRING_MASTER = "tests-keyring-master-password"
+
+
+@pytest.fixture
+def keyring_store(tmp_path, monkeypatch):
+    """Profiles and state in a temporary VPNCONSOLE_HOME and an unlocked encrypted file keyring (its
+    master password in VPNCONSOLE_KEYRING_PASSWORD, as scripts give it)."""
+    from vpnconsole import secrets
+
+    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", KEYRING_MASTER)
+    return secrets.open_store()
+
+
+@pytest.fixture
+def start_lab(keyring_store):
+    """``start_lab(**settings)`` → (ThreadedLab, store): the embedded lab on its own thread, with short
+    cloud windows and free ports unless the settings say otherwise; closed after the test."""
+    from vpnconsole.lab.runner import LabSettings, ThreadedLab
+
+    started = []
+
+    def start(**settings):
+        settings.setdefault("fast", True)
+        settings.setdefault("fixed_ports", False)
+        lab = ThreadedLab(LabSettings(**settings), store=keyring_store)
+        lab.start()
+        started.append(lab)
+        return lab, keyring_store
+
+    yield start
+    for lab in started:
+        lab.close()
+
+
+@pytest.fixture
+def running_lab(start_lab):
+    """The default embedded lab (Comware V7, single tunnel) and the store holding its secrets."""
+    return start_lab()

@@ -7,23 +7,10 @@ import asyncio
 import threading
 import time
 
-import pytest
 
-from vpnconsole import secrets
 from vpnconsole.engine import Engine
-from vpnconsole.lab.runner import LAB_NAME, LabSettings, ThreadedLab
+from vpnconsole.lab.runner import LAB_NAME
 from vpnconsole.profile import find_profile, load_profile
-
-MASTER = "engine-cancel-master-password"
-
-
-@pytest.fixture
-def lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    store = secrets.open_store()
-    with ThreadedLab(LabSettings(fast=True, fixed_ports=False), store=store) as running:
-        yield running, store
 
 
 def _engine_cancelling_on(store, step_prefix: str, end: str) -> tuple[Engine, list]:
@@ -43,8 +30,8 @@ def _engine_cancelling_on(store, step_prefix: str, end: str) -> tuple[Engine, li
     return engine, events
 
 
-def test_a_cancelled_apply_rolls_the_router_back_and_a_second_apply_finishes(lab):
-    running, store = lab
+def test_a_cancelled_apply_rolls_the_router_back_and_a_second_apply_finishes(running_lab):
+    running, store = running_lab
     router = running.lab.router
     before = running.call(lambda: router.cli("display current-configuration"))
     engine, events = _engine_cancelling_on(store, "ike-proposal", "h3c")
@@ -66,8 +53,8 @@ def test_a_cancelled_apply_rolls_the_router_back_and_a_second_apply_finishes(lab
     assert asyncio.run(engine.teardown()).ok
 
 
-def test_a_cancelled_teardown_is_finished_by_a_second_teardown(lab):
-    running, store = lab
+def test_a_cancelled_teardown_is_finished_by_a_second_teardown(running_lab):
+    running, store = running_lab
     router = running.lab.router
     before = running.call(lambda: router.cli("display current-configuration"))
     engine = Engine(load_profile(find_profile(LAB_NAME)), store, accept_new_host_key=True)

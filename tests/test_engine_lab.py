@@ -9,22 +9,15 @@ import time
 
 import pytest
 
-from vpnconsole import secrets
 from vpnconsole.cli import main
 from vpnconsole.engine import Engine
-from vpnconsole.lab.runner import LAB_NAME, LabSettings, ThreadedLab
+from vpnconsole.lab.runner import LAB_NAME
 from vpnconsole.profile import find_profile, load_profile
-
-MASTER = "engine-test-master-password"
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    store = secrets.open_store()
-    with ThreadedLab(LabSettings(fast=True, fixed_ports=False), store=store) as running:
-        yield running, store
+def lab(running_lab):
+    return running_lab
 
 
 def test_full_cycle_through_the_engine_and_the_cli(lab, capsys):

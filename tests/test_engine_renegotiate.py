@@ -7,24 +7,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 
-from vpnconsole import secrets
 from vpnconsole.cli import main
 from vpnconsole.engine import Engine
-from vpnconsole.lab.runner import LAB_NAME, LabSettings, ThreadedLab
+from vpnconsole.lab.runner import LAB_NAME
 from vpnconsole.profile import find_profile, load_profile
-
-MASTER = "engine-renegotiate-master-password"
-
-
-@pytest.fixture
-def lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    store = secrets.open_store()
-    with ThreadedLab(LabSettings(fast=True, fixed_ports=False), store=store) as running:
-        yield running, store
 
 
 def _status_until(engine, done, timeout=15.0):
@@ -34,8 +21,8 @@ def _status_until(engine, done, timeout=15.0):
     return report
 
 
-def test_renegotiate_resets_both_ends_and_exposes_a_hidden_mismatch(lab, capsys):
-    running, store = lab
+def test_renegotiate_resets_both_ends_and_exposes_a_hidden_mismatch(running_lab, capsys):
+    running, store = running_lab
     engine = Engine(load_profile(find_profile(LAB_NAME)), store, accept_new_host_key=True)
     assert asyncio.run(engine.apply()).ok
     assert _status_until(engine, lambda r: r.verdict.up).verdict.up

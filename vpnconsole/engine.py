@@ -234,14 +234,7 @@ class Engine:
         if hasattr(self.h3c, "reset_sas"):
             jobs["h3c"] = asyncio.to_thread(self.h3c.reset_sas, self.emit)
         jobs["alibaba"] = asyncio.to_thread(self.alibaba.renegotiate, self.emit)
-        outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
-        for end, outcome in zip(jobs, outcomes):
-            if isinstance(outcome, BaseException):
-                if not isinstance(outcome, Exception):
-                    raise outcome
-                result.errors[end] = str(outcome) or type(outcome).__name__
-            else:
-                setattr(result, end, outcome)
+        await _collect(jobs, result)
         result.renegotiated = "alibaba" not in result.errors
         return result
 
@@ -256,16 +249,7 @@ class Engine:
                 jobs["h3c"] = asyncio.to_thread(self.h3c.apply, None, self.emit)
             if "alibaba" in ends:
                 jobs["alibaba"] = asyncio.to_thread(self.alibaba.apply, psk, self.emit)
-            outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
-            for end, outcome in zip(jobs, outcomes):
-                if isinstance(outcome, BaseException):
-                    if not isinstance(outcome, Exception):
-                        raise outcome
-                    result.errors[end] = str(outcome) or type(outcome).__name__
-                    # DeviceError.rolled_back is None when no rollback was attempted (e.g. the session dropped)
-                    result.rolled_back |= end == "h3c" and bool(getattr(outcome, "rolled_back", False))
-                else:
-                    setattr(result, end, outcome)
+            await _collect(jobs, result)
             # Only when asked for both ends: `--end h3c` must not write to Alibaba.
             if "h3c" in ends and "alibaba" in ends and "h3c" not in result.errors and (
                     getattr(result.h3c, "changed", False) or not self._last_apply_ok()):
@@ -312,14 +296,7 @@ class Engine:
                 jobs["h3c"] = asyncio.to_thread(self.h3c.teardown, self.emit)
             if "alibaba" in ends:
                 jobs["alibaba"] = asyncio.to_thread(self.alibaba.teardown, self.emit)
-            outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
-            for end, outcome in zip(jobs, outcomes):
-                if isinstance(outcome, BaseException):
-                    if not isinstance(outcome, Exception):
-                        raise outcome
-                    result.errors[end] = str(outcome) or type(outcome).__name__
-                else:
-                    setattr(result, end, outcome)
+            await _collect(jobs, result)
             self._audit(result)
         return result
 
@@ -369,6 +346,21 @@ class Engine:
             if ali is not None and log:  # an adapter without call_records: (action, masked parameters)
                 fields["alibaba"]["calls"] = [{"action": a, "params": p} for a, p in log[-200:]]
         self.audit.record(result.operation, **fields)
+
+
+async def _collect(jobs: dict[str, Any], result: OperationResult) -> None:
+    """Run both ends' jobs concurrently; each end's outcome or error lands in ``result``.  An error of
+    one end never stops the other; only a non-Exception (KeyboardInterrupt, CancelledError) propagates."""
+    outcomes = await asyncio.gather(*jobs.values(), return_exceptions=True)
+    for end, outcome in zip(jobs, outcomes):
+        if isinstance(outcome, BaseException):
+            if not isinstance(outcome, Exception):
+                raise outcome
+            result.errors[end] = str(outcome) or type(outcome).__name__
+            # DeviceError.rolled_back is None when no rollback was attempted (e.g. the session dropped)
+            result.rolled_back |= end == "h3c" and bool(getattr(outcome, "rolled_back", False))
+        else:
+            setattr(result, end, outcome)
 
 
 class EngineError(Exception):

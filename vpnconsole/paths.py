@@ -10,8 +10,11 @@ Directories are created private (0700): they hold audit records and keyring file
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 from vpnconsole.profile import config_home
 
@@ -46,4 +49,37 @@ def lab_state_dir(lab: str) -> Path:
     return private_dir(state_home() / "labs" / lab)
 
 
-__all__ = ["config_home", "state_home", "data_home", "private_dir", "lab_state_dir"]
+def write_private_json(path: Path, data: Any, *, indent: int = 2, sort_keys: bool = False) -> Path:
+    """Write ``data`` as JSON atomically (temp file, fsync, rename, directory fsync), mode 0600: a
+    reader never sees half a file, and a crash leaves the previous version.  Manifests, progress and
+    confirmation records all go through here; none of them ever holds a secret."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=indent, sort_keys=sort_keys, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return path
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+    return path
+
+
+__all__ = ["config_home", "state_home", "data_home", "private_dir", "lab_state_dir", "write_private_json"]

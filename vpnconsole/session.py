@@ -402,14 +402,11 @@ LAST_STATUS = "last-status.json"
 
 def record_status(lab: str, report: Any) -> None:
     """Remember a lab's last verdict so the picker can show it without asking either end."""
-    from vpnconsole.paths import lab_state_dir
+    from vpnconsole.paths import lab_state_dir, write_private_json
 
     verdict = report.verdict
     data = {"code": verdict.code, "up": verdict.up, "summary": verdict.summary, "at": time.time()}
-    path = lab_state_dir(lab) / LAST_STATUS
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    tmp.replace(path)
+    write_private_json(lab_state_dir(lab) / LAST_STATUS, data)
 
 
 def last_status(lab: str) -> dict[str, Any] | None:

@@ -9,25 +9,18 @@ import time
 
 import pytest
 
-from vpnconsole import secrets
 from vpnconsole.cli import main
 from vpnconsole.engine import Engine
 from vpnconsole.h3c.er_end import ErEnd
 from vpnconsole.lab.er import ErGuiError
-from vpnconsole.lab.runner import LAB_NAME, LabSettings, ThreadedLab
+from vpnconsole.lab.runner import LAB_NAME
 from vpnconsole.paths import lab_state_dir
 from vpnconsole.profile import find_profile, load_profile
 
-MASTER = "er-lab-test-master-password"
-
 
 @pytest.fixture
-def er_lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    store = secrets.open_store()
-    with ThreadedLab(LabSettings(fast=True, fixed_ports=False, platform="er"), store=store) as running:
-        yield running, store
+def er_lab(start_lab):
+    return start_lab(platform="er")
 
 
 def wait_status(engine: Engine, until, timeout: float = 15.0):

@@ -22,3 +22,14 @@ def svg_text(svg: str) -> str:
 
 def plain_text(app) -> str:
     return svg_text(app.export_screenshot())
+
+
+async def wait_for(pilot, condition, what: str, timeout: float = 30.0) -> None:
+    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)

@@ -4,36 +4,14 @@ which checks were possible, and teardown names what to delete by hand."""
 
 from __future__ import annotations
 
-import time
-from typing import Callable
-
-import pytest
-
-from vpnconsole import secrets
 from vpnconsole.lab.runner import LAB_NAME, LabSettings
 from vpnconsole.tui.app import build_app
 
-from tests.tui.screen import plain_text
-
-MASTER = "tui-er-master-password"
+from tests.tui.screen import plain_text, wait_for
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    return secrets.open_store()
-
-
-async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
-async def test_er_checklist_confirmation_and_alibaba_side_verification(store):
+async def test_er_checklist_confirmation_and_alibaba_side_verification(keyring_store):
+    store = keyring_store
     from textual.widgets import DataTable, TabbedContent
 
     from vpnconsole.h3c.er_checklist import ChecklistProgress

@@ -6,40 +6,14 @@ appears on any screen along the way."""
 
 from __future__ import annotations
 
-import time
-from typing import Callable
-
-import pytest
-
-from vpnconsole import secrets
 from vpnconsole.lab.runner import LAB_NAME, LabSettings
 from vpnconsole.tui.app import build_app
 
-from tests.tui.screen import plain_text
-
-MASTER = "tui-flow-master-password"
+from tests.tui.screen import plain_text, wait_for
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    return secrets.open_store()
-
-
-async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
-def screen_text(app) -> str:
-    return plain_text(app)
-
-
-async def test_console_flow_against_the_embedded_lab(store):
+async def test_console_flow_against_the_embedded_lab(keyring_store):
+    store = keyring_store
     from vpnconsole.tui.dialogs import PlanConfirmScreen, TeardownConfirmScreen
     from vpnconsole.tui.lab_screen import LabScreen
     from vpnconsole.tui.widgets import ParamsTable
@@ -47,7 +21,7 @@ async def test_console_flow_against_the_embedded_lab(store):
     app = build_app(embedded=LabSettings(fast=True, fixed_ports=False), store=store, refresh_interval=1.0)
     screens: list[str] = []
     async with app.run_test(size=(160, 48)) as pilot:
-        screens.append(screen_text(app))  # the starting screen, painted before the lab is up
+        screens.append(plain_text(app))  # the starting screen, painted before the lab is up
         await wait_for(pilot, lambda: isinstance(app.screen, LabScreen) and app.screen.engine is not None,
                        "the lab screen and its engine")
         screen: LabScreen = app.screen
@@ -57,7 +31,7 @@ async def test_console_flow_against_the_embedded_lab(store):
         before = lab.call(lambda: router.cli("display current-configuration"))
         await wait_for(pilot, lambda: screen.report is not None, "the first status")
         assert screen.report.verdict.code == "not-configured"
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
 
         # edit a shared parameter: validated as typed, marked unsaved, saved explicitly
         table = screen.query_one(ParamsTable)
@@ -80,20 +54,20 @@ async def test_console_flow_against_the_embedded_lab(store):
         plan_text = "\n".join(app.screen.plans.values())
         assert "sa duration 28800" in plan_text and "CreateVpnConnection" in plan_text
         assert psk not in plan_text
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
         await pilot.press("y")
         await wait_for(pilot, lambda: screen.operation is None and screen.report is not None
                        and screen.report.verdict.up, "both ends up", timeout=40)
         assert all(t.phase1 == "up" and t.phase2 == "up" for t in screen.report.h3c.tunnels)
         live = table.get_cell("ike.lifetime", "h3c_live")
         assert str(live) == "✓ 28800"
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
 
         # probe through the tunnel: everything the profile lists answers
         await pilot.press("p")
         await wait_for(pilot, lambda: screen.probe_report is not None and screen.operation is None, "the probe")
         assert screen.probe_report.ok, [c.line() for c in screen.probe_report.failed]
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
 
         # a hand-made mismatch on the router: the marker on the row and the verdict name it
         number = screen.engine.h3c.load_manifest()["ike_proposal"]
@@ -108,7 +82,7 @@ async def test_console_flow_against_the_embedded_lab(store):
         await pilot.press("n")
         await wait_for(pilot, lambda: screen.operation is None and not screen.report.verdict.up, "the drift verdict")
         assert screen.report.verdict.code == "configured-differently"
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
 
         # teardown: one key, the plan, the lab name typed; the default is No
         await pilot.press("t")
@@ -118,7 +92,7 @@ async def test_console_flow_against_the_embedded_lab(store):
         assert screen.engine.h3c.load_manifest() is not None
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, TeardownConfirmScreen), "the teardown plan again")
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
         await pilot.press(*LAB_NAME, "enter")
         await wait_for(pilot, lambda: screen.operation is None and screen.report is not None
                        and screen.report.verdict.code == "not-configured", "both ends clean", timeout=40)
@@ -126,7 +100,7 @@ async def test_console_flow_against_the_embedded_lab(store):
         assert after == before
         snap = lab.call(lambda: lab.lab.cloud.snapshot("cn-hangzhou"))
         assert not snap.connections and not snap.customer_gateways
-        screens.append(screen_text(app))
+        screens.append(plain_text(app))
         log_file = screen.query_one("#log").file
         await pilot.press("q")
     assert app.embedded is None  # the lab was stopped on quit

@@ -4,36 +4,21 @@ the narrow layout and the themes.  The ends are the embedded lab (real SSH, real
 
 from __future__ import annotations
 
-import time
-from typing import Callable
-
 import pytest
 
 from vpnconsole import secrets
-from vpnconsole.lab.runner import LAB_NAME, LabSettings, ThreadedLab
+from vpnconsole.lab.runner import LAB_NAME
 from vpnconsole.tui.app import build_app
 
-from tests.tui.screen import plain_text
+from tests.tui.screen import plain_text, wait_for
 
 MASTER = "tui-screens-master-password"
 
 
-async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
+def lab(running_lab):
     """The lab running beside the console (its profile saved as `lab`), and an unlocked store."""
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    store = secrets.open_store()
-    with ThreadedLab(LabSettings(fast=True, fixed_ports=False), store=store) as running:
-        yield running, store
+    return running_lab
 
 
 def _lab_screen(app):
@@ -245,13 +230,9 @@ def test_no_color_is_respected(monkeypatch):
 
 
 @pytest.fixture
-def slow_lab(tmp_path, monkeypatch):
+def slow_lab(start_lab):
     """The lab with Alibaba's real update windows (seconds), so an apply is still running when `x` comes."""
-    monkeypatch.setenv("VPNCONSOLE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
-    store = secrets.open_store()
-    with ThreadedLab(LabSettings(fast=False, fixed_ports=False), store=store) as running:
-        yield running, store
+    return start_lab(fast=False)
 
 
 async def test_a_running_apply_is_cancelled_with_x(slow_lab):

@@ -48,10 +48,8 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import random
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -582,31 +580,9 @@ class AlibabaEnd:
     def _save_manifest(self, manifest: AlibabaManifest, nonce: str | None, complete: bool) -> None:
         data = {"version": MANIFEST_VERSION, "lab": self.lab, "nonce": nonce, "complete": complete,
                 **manifest.to_dict()}
-        text = json.dumps(data, indent=2, sort_keys=False) + "\n"
-        folder = self.state_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".alibaba-manifest.", suffix=".tmp", dir=folder)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.manifest_path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        try:
-            dfd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass
+        from vpnconsole.paths import write_private_json
+
+        write_private_json(self.manifest_path, data)
 
     def _remove_manifest(self) -> None:
         try:

@@ -30,7 +30,6 @@ import logging
 import os
 import re
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1239,20 +1238,9 @@ def _scrub(text: str, secrets: Iterable[str]) -> str:
 
 
 def _atomic_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".h3c-manifest-", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    from vpnconsole.paths import write_private_json
+
+    write_private_json(path, data, sort_keys=True)
 
 
 __all__ = ["H3CEnd", "PushResult", "DeviceError", "ConnectError", "AuthError", "HostKeyError", "SessionLost",

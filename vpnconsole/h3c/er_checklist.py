@@ -26,8 +26,6 @@ import dataclasses
 import hashlib
 import ipaddress
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -544,15 +542,9 @@ class ChecklistProgress:
         path = self.path or self.file_for(self.lab, self.kind)
         data = {"lab": self.lab, "kind": self.kind, "checklist_hash": self.checklist_hash,
                 "done": [s for s in self.step_ids if s in self.done]}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from vpnconsole.paths import write_private_json
+
+        write_private_json(path, data, indent=1)
         self.path = path
         return path
 

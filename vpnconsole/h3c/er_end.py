@@ -25,7 +25,6 @@ import getpass
 import json
 import os
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,16 +209,9 @@ class ErEnd:
         data = {"lab": self.lab, "platform": self.platform, "checklist_hash": checklist.content_hash(),
                 "psk_fingerprint": psk.fingerprint if psk is not None else None,
                 "confirmed_at": time.time(), "confirmed_by": _user()}
-        path = self.confirmation_path
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from vpnconsole.paths import write_private_json
+
+        write_private_json(self.confirmation_path, data, indent=1)
 
     def apply(self, plan: Checklist | None = None, emit: EventSink = ignore, *, force: bool = False) -> ErResult:
         """Record the operator's "I have entered it"; nothing is sent to the router (it has no CLI).
