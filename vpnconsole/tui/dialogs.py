@@ -62,7 +62,7 @@ END_TITLES = {"h3c": "H3C router (Comware commands)", "alibaba": "Alibaba VPN ga
 
 
 class Dialog(ModalScreen[ResultT]):
-    """A centred frame over the dimmed app; Escape dismisses with :attr:`safe_answer`.
+    """A centred frame over an opaque backdrop; Escape dismisses with :attr:`safe_answer`.
 
     Subclasses compose their content inside :meth:`compose_body` and set ``safe_answer``.
     """
@@ -70,6 +70,9 @@ class Dialog(ModalScreen[ResultT]):
     DEFAULT_CSS = """
     Dialog {
         align: center middle;
+        /* opaque: a translucent modal makes Textual re-render the whole lab screen, tinted, behind it
+           on every frame (~250 ms at 160x48): the UI loop must stay responsive while a plan is open */
+        background: $background;
     }
     Dialog > #frame {
         width: 90%;
@@ -206,10 +209,6 @@ class PlanPanes(Horizontal):
     PlanPanes > .plan-pane:focus {
         border: round $primary;
     }
-    PlanPanes > .plan-pane > Static {
-        width: auto;
-        text-wrap: nowrap;
-    }
     """
 
     def __init__(self, plans: dict[str, str], *, id: str | None = None) -> None:
@@ -217,13 +216,15 @@ class PlanPanes(Horizontal):
         self.plans = plans
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Log
+
         for end, text in self.plans.items():
-            pane = ScrollableContainer(classes="plan-pane", id=f"plan-{_ident(end)}")
+            # a Log renders only the lines in view (a whole-plan Static re-rendered every line on every
+            # frame: hundreds of ms for a long plan); it shows text literally, never as markup
+            pane = Log(highlight=False, auto_scroll=False, classes="plan-pane", id=f"plan-{_ident(end)}")
             pane.border_title = END_TITLES.get(end, end)
-            pane.can_focus = True
-            with pane:
-                # markup=False: commands contain '[' (e.g. "[H3C]" prompts) that must show literally
-                yield Static(text.rstrip("\n") or "(nothing to do)", markup=False)
+            pane.write_lines((text.rstrip("\n") or "(nothing to do)").split("\n"))
+            yield pane
 
 
 def _ident(text: str) -> str:
