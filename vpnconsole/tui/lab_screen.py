@@ -9,6 +9,7 @@ TUI is a thin face): apply/teardown/diff/status/probe/renegotiate/render/secret.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from textual import on, work
@@ -133,6 +134,7 @@ class LabScreen(Screen):
             self.query_one(ParamsTable).focus()
         self._timer = self.set_interval(self.interval, self.action_refresh, pause=False)
         self.set_interval(0.5, self._tick)
+        self._tick()
         self.action_refresh()
 
     def on_screen_suspend(self) -> None:
@@ -240,7 +242,12 @@ class LabScreen(Screen):
         self._update_title()
 
     def _tick(self) -> None:
-        self.query_one(OperationBar).tick()
+        bar = self.query_one(OperationBar)
+        if bar.operation is None:
+            read = time.strftime("%H:%M:%S", time.localtime(self.report.h3c.read_at)) if self.report else "not yet"
+            bar.idle(f"ready · both ends read every {self.interval:g} s (+/- to change) · last read {read}"
+                     + (" · reading…" if self._status_running else ""))
+        bar.tick()
 
     # -- what is valid now (footer and command palette) --------------------------------------------------
 
@@ -336,6 +343,7 @@ class LabScreen(Screen):
             record_status(self.session.name, report)
         except OSError:
             pass
+        self._tick()
 
     def action_interval(self, step: int) -> None:
         choices = REFRESH_CHOICES
@@ -446,12 +454,15 @@ class LabScreen(Screen):
     def _begin(self, operation: str) -> None:
         self.operation = operation
         self.query_one(OperationBar).begin(operation)
-        self._changed_state()
+        if operation != "planning":  # planning is brief: keys are checked when pressed anyway, and
+            self._changed_state()    # every footer rebuild repaints a row of widgets
 
     def _end(self) -> None:
+        was = self.operation
         self.operation = None
         self.query_one(OperationBar).end()
-        self._changed_state()
+        if was != "planning":
+            self._changed_state()
 
     def _need_saved(self, what: str) -> bool:
         if self.session.dirty:

@@ -294,11 +294,13 @@ class LogPane(RichLog):
 
 
 class OperationBar(Static):
-    """What is running now: operation, step per end, elapsed time, the cloud's status; hidden when idle."""
+    """What is running now: operation, step per end, elapsed time, the cloud's status; when idle, when
+    the ends were last read.  Always one line: showing or hiding it would re-lay-out (and repaint) the
+    whole screen at the start and end of every operation."""
 
     DEFAULT_CSS = """
-    OperationBar { height: auto; max-height: 3; padding: 0 1; background: $primary-background; display: none; }
-    OperationBar.-running { display: block; }
+    OperationBar { height: 1; padding: 0 1; color: $text-muted; }
+    OperationBar.-running { background: $primary-background; color: $text; }
     """
 
     def __init__(self, **kwargs: Any):
@@ -332,6 +334,12 @@ class OperationBar(Static):
     def end(self) -> None:
         self.operation = None
         self.remove_class("-running")
+        self._idle_text = ""
+
+    def idle(self, text: str) -> None:
+        if self.operation is None and text != getattr(self, "_idle_text", None):
+            self._idle_text = text
+            self.update(text)
 
 
 class EndPane(Vertical):
