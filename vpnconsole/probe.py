@@ -916,6 +916,9 @@ class ProbeRun:
         if any(c.kind == "router-ping" for c in checks):
             if not lan:
                 self.warn(NO_LAN_ADDRESS)
+            elif self.router is None and str(getattr(self.profile, "platform", "")).startswith("er"):
+                self.warn("cloud targets are pinged from the H3C, and this one is a web-managed ER (no CLI to ping "
+                          "from): skipped; the jump host's checks and Alibaba's tunnel state stand in")
             elif self.router is None:
                 self.warn("cloud targets are pinged from the H3C, but no router session is available: skipped")
         sockets = asyncio.Semaphore(_fd_bound(self.concurrency))
