@@ -75,13 +75,14 @@ class LabScreen(Screen):
         self.context = context  # tui.app.LabContext: session, engine, store, embedded lab
         self.report: Any = None
         self.probe_report: Any = None
-        self.operation: str | None = None  # apply | teardown | renegotiate | probe, while running
+        self.operation: str | None = None  # planning | apply | teardown | renegotiate | probe, while running
         self.interval = context.refresh_interval
         self._timer: Any = None
         self._status_running = False
         self._editing: str | None = None
         self._narrow: bool | None = None
         self._quiescing = False
+        self._loop: asyncio.AbstractEventLoop | None = None  # set on mount; engine events are posted to it
         self.psk_fingerprint: str | None = None  # of the stored PSK, read in a worker
 
     # -- layout ----------------------------------------------------------------------------------------
@@ -116,8 +117,7 @@ class LabScreen(Screen):
     def on_mount(self) -> None:
         from vpnconsole.paths import lab_state_dir
 
-        self._loop = asyncio.get_running_loop()  # engine events come from worker threads
-
+        self._loop = asyncio.get_running_loop()
         log = self.query_one(LogPane)
         log.use_file(lab_state_dir(self.session.name) / "console.log")
         log.add("console", f"opened lab {self.session.name} ({self.session.path or 'unsaved'})")
