@@ -67,6 +67,10 @@ async def test_console_flow_against_the_embedded_lab(keyring_store):
         await pilot.press("p")
         await wait_for(pilot, lambda: screen.probe_report is not None and screen.operation is None, "the probe")
         assert screen.probe_report.ok, [c.line() for c in screen.probe_report.failed]
+        # every check really ran through the lab's path model (none skipped for an error of ours)
+        assert {"api", "tcp", "icmp"} <= {c.kind for c in screen.probe_report.checks}
+        assert all(c.ok for c in screen.probe_report.checks if c.kind in ("api", "tcp", "icmp")), \
+            [c.line() for c in screen.probe_report.checks if not c.ok]
         screens.append(plain_text(app))
 
         # a hand-made mismatch on the router: the marker on the row and the verdict name it

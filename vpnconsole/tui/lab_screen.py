@@ -25,6 +25,8 @@ from vpnconsole.tui.widgets import EndPane, LogPane, OperationBar, ParamsTable, 
 #: below this many columns the two end panes stack and the table drops the spelling columns
 NARROW_WIDTH = 120
 REFRESH_CHOICES = (2.0, 5.0, 10.0, 30.0, 60.0)
+#: how long after an apply a tunnel that is down is "still coming up" rather than a finding
+SETTLE_S = 30.0
 
 
 class EditBar(Vertical):
@@ -82,6 +84,8 @@ class LabScreen(Screen):
         self._editing: str | None = None
         self._narrow: bool | None = None
         self._quiescing = False
+        self._applied_at: float | None = None  # monotonic time of the last successful apply
+        self._refresh_started = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None  # set on mount; engine events are posted to it
         self.psk_fingerprint: str | None = None  # of the stored PSK, read in a worker
 
@@ -242,6 +246,11 @@ class LabScreen(Screen):
         self._update_title()
 
     def _tick(self) -> None:
+        # right after an apply, read the ends every ~2 s until the tunnel is up: the user is watching
+        if (self._applied_at is not None and time.monotonic() - self._applied_at < SETTLE_S
+                and self.report is not None and not self.report.verdict.up and self.operation is None
+                and time.monotonic() - self._refresh_started > 2.0):
+            self.action_refresh()
         bar = self.query_one(OperationBar)
         if bar.operation is None:
             read = time.strftime("%H:%M:%S", time.localtime(self.report.h3c.read_at)) if self.report else "not yet"
@@ -312,6 +321,7 @@ class LabScreen(Screen):
         if self.engine is None or self._status_running or self._quiescing:
             return
         self._status_running = True
+        self._refresh_started = time.monotonic()
         self.run_worker(self._refresh(), group="status", exit_on_error=False)
 
     async def _refresh(self) -> None:
@@ -330,7 +340,14 @@ class LabScreen(Screen):
 
         previous = self.report
         self.report = report
-        self.query_one(VerdictBar).show(report)
+        hint = None
+        if self._applied_at is not None and time.monotonic() - self._applied_at < SETTLE_S and \
+                report.verdict.code in ("phase1-down", "phase2-down"):
+            # right after an apply the gateway is still taking the change in and Alibaba has not
+            # initiated yet: down is expected for a few seconds, not a diagnosis
+            hint = (f"just applied {time.monotonic() - self._applied_at:.0f} s ago: Alibaba negotiates once the "
+                    "gateway has taken the change (usually within seconds)")
+        self.query_one(VerdictBar).show(report, hint=hint)
         self.query_one("#h3c-pane", EndPane).card.show(report.h3c)
         self.query_one("#alibaba-pane", EndPane).card.show(report.alibaba)
         self.query_one(ParamsTable).show(self.session, report, self.psk_fingerprint)
@@ -510,6 +527,8 @@ class LabScreen(Screen):
             return
         finally:
             self._end()
+        if result.ok:
+            self._applied_at = time.monotonic()
         self._report_operation(result)
         self.action_refresh()
 

@@ -38,7 +38,7 @@ class VerdictBar(Static):
     VerdictBar.-down { color: $text-error; }
     """
 
-    def show(self, report: Any | None, *, note: str | None = None) -> None:
+    def show(self, report: Any | None, *, note: str | None = None, hint: str | None = None) -> None:
         self.remove_class("-up", "-down")
         if report is None:
             self.update(Text(note or "reading both ends…", style="italic"))
@@ -52,6 +52,8 @@ class VerdictBar(Static):
         checks = getattr(verdict, "checks", ())
         if checks:  # not every check was possible (a web-managed ER): say which were
             text.append("\n  checks: " + " · ".join(checks), style="italic")
+        if hint and not verdict.up:
+            text.append(f"\n  {hint}", style="italic")
         self.update(text)
 
 
