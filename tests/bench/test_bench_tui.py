@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.screen import wait_for
+
 pytestmark = pytest.mark.bench
 
 RUNS = 5
@@ -204,11 +206,7 @@ class LagMeter:
 
 
 async def _wait(pilot, condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
+    await wait_for(pilot, condition, what, timeout)
 
 
 async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
