@@ -59,8 +59,8 @@ async def test_console_flow_against_the_embedded_lab(keyring_store):
         await wait_for(pilot, lambda: screen.operation is None and screen.report is not None
                        and screen.report.verdict.up, "both ends up", timeout=40)
         assert all(t.phase1 == "up" and t.phase2 == "up" for t in screen.report.h3c.tunnels)
-        live = table.get_cell("ike.lifetime", "h3c_live")
-        assert str(live) == "✓ 28800"
+        await wait_for(pilot, lambda: screen.shown_report is screen.report, "the tables to follow")
+        assert str(table.get_cell("ike.lifetime", "h3c_live")) == "✓ 28800"
         screens.append(plain_text(app))
 
         # probe through the tunnel: everything the profile lists answers

@@ -24,6 +24,7 @@ from typing import Any, Awaitable, Callable
 import pytest
 
 from tests.tui import replay
+from tests.tui.screen import wait_for
 from vpnconsole.tui.app import build_app
 
 SNAPSHOTS = Path(__file__).resolve().parent / "__snapshots__"
@@ -74,14 +75,6 @@ def make_app(store: Any, theme: str) -> Any:
                      refresh_interval=3600.0)
 
 
-async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-
-
 async def lab_screen_with_report(pilot) -> Any:
     from vpnconsole.tui.lab_screen import LabScreen
 
@@ -89,7 +82,8 @@ async def lab_screen_with_report(pilot) -> Any:
     await wait_for(pilot, lambda: isinstance(app.screen, LabScreen) and app.screen.report is not None,
                    "the lab screen with its first status")
     screen = app.screen
-    await wait_for(pilot, lambda: not screen._status_running, "the status refresh to finish")  # noqa: SLF001
+    await wait_for(pilot, lambda: not screen._status_running  # noqa: SLF001
+                   and screen.shown_report is screen.report, "the status refresh to be shown everywhere")
     return screen
 
 

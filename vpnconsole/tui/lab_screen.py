@@ -76,6 +76,7 @@ class LabScreen(Screen):
         super().__init__(**kwargs)
         self.context = context  # tui.app.LabContext: session, engine, store, embedded lab
         self.report: Any = None
+        self.shown_report: Any = None  # the report every widget shows (tables follow a frame later)
         self.probe_report: Any = None
         self.operation: str | None = None  # planning | apply | teardown | renegotiate | probe, while running
         self.interval = context.refresh_interval
@@ -336,7 +337,6 @@ class LabScreen(Screen):
 
     def show_report(self, report: Any) -> None:
         from vpnconsole.session import record_status
-        from vpnconsole.tui.routes import RoutesView
 
         previous = self.report
         self.report = report
@@ -350,17 +350,31 @@ class LabScreen(Screen):
         self.query_one(VerdictBar).show(report, hint=hint)
         self.query_one("#h3c-pane", EndPane).card.show(report.h3c)
         self.query_one("#alibaba-pane", EndPane).card.show(report.alibaba)
-        self.query_one(ParamsTable).show(self.session, report, self.psk_fingerprint)
-        self.query_one(RoutesView).show(report, onprem_subnets=list(self.session.value("onprem.subnets") or []),
-                                        cloud_subnets=list(self.session.value("cloud.subnets") or []))
+        # The tables follow one frame at a time: repainting the cards, the parameter table and the
+        # route tables in one frame stalled the loop for over 100 ms at 160x48.
+        self.call_after_refresh(self._show_tables, report)
         if previous is None or previous.verdict.code != report.verdict.code:
             self.log_line("console", f"verdict: {report.verdict.code} — {report.verdict.summary}",
                           "info" if report.verdict.up else "warning")
-        try:
-            record_status(self.session.name, report)
-        except OSError:
-            pass
+        # the picker's "last known state": a small fsync'ed file, written off the UI loop
+        self.run_worker(asyncio.to_thread(record_status, self.session.name, report), group="record",
+                        exit_on_error=False)
         self._tick()
+
+    def _show_tables(self, report: Any) -> None:
+        if report is not self.report or not self.is_attached:
+            return  # a newer report is on its way
+        self.query_one(ParamsTable).show(self.session, report, self.psk_fingerprint)
+        self.call_after_refresh(self._show_routes, report)
+
+    def _show_routes(self, report: Any) -> None:
+        from vpnconsole.tui.routes import RoutesView
+
+        if report is not self.report or not self.is_attached:
+            return
+        self.query_one(RoutesView).show(report, onprem_subnets=list(self.session.value("onprem.subnets") or []),
+                                        cloud_subnets=list(self.session.value("cloud.subnets") or []))
+        self.shown_report = report  # every widget now shows it
 
     def action_interval(self, step: int) -> None:
         choices = REFRESH_CHOICES
