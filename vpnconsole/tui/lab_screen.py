@@ -17,10 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from vpnconsole.endstate import Event
-from vpnconsole.tui.widgets import EndPane, LogPane, OperationBar, ParamsTable, VerdictBar
+from vpnconsole.tui.widgets import ConsoleFooter, EndPane, LogPane, OperationBar, ParamsTable, VerdictBar
 
 #: below this many columns the two end panes stack and the table drops the spelling columns
 NARROW_WIDTH = 120
@@ -117,7 +117,7 @@ class LabScreen(Screen):
             with TabPane("Log", id="tab-log"):
                 yield LogPane(id="log")
         yield OperationBar(id="operation")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         from vpnconsole.paths import lab_state_dir
