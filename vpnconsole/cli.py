@@ -348,8 +348,6 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if er and "h3c" in ends:
         engine.h3c.confirm()  # --yes or "y": the operator says the checklist is entered
     result = asyncio.run(engine.apply(ends))
-    for note in getattr(result.h3c, "notes", []) if er else []:
-        print(f"h3c: {note}", file=sys.stderr)
     return _report_operation(result, args)
 
 

@@ -86,10 +86,8 @@ class Plans:
         for end, plan in self.ends.items():
             if isinstance(plan, Exception):
                 out[end] = f"# cannot plan: {plan}"
-            elif hasattr(plan, "script"):
+            elif hasattr(plan, "script"):  # Comware lines, or an ER checklist (as Markdown)
                 out[end] = plan.script(reveal=False)
-            elif hasattr(plan, "to_markdown"):
-                out[end] = plan.to_markdown(reveal=False)
             else:
                 out[end] = plan.text(reveal=False)
         return out
@@ -133,16 +131,13 @@ class Engine:
         A cancelled apply rolls the router back; a cancelled teardown is finished by running it again."""
         self._cancel.cancel()
 
-    def _arm(self) -> CancelFlag:
-        """A fresh token for a new operation, handed to both adapters."""
+    def _arm(self) -> None:
+        """A fresh token for a new operation, handed to both adapters (an adapter without one is not
+        cancellable)."""
         self._cancel = CancelFlag()
         for adapter in (self.h3c, self.alibaba):
             if hasattr(adapter, "cancel"):
-                try:
-                    adapter.cancel = self._cancel
-                except AttributeError:  # a read-only attribute (e.g. a method): the adapter is not cancellable
-                    pass
-        return self._cancel
+                adapter.cancel = self._cancel
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from vpnconsole.tui.widgets import sync_rows
+
 
 class ChecklistView(Vertical):
     DEFAULT_CSS = """
@@ -43,21 +45,13 @@ class ChecklistView(Vertical):
     def show(self, checklist: Any, progress: Any) -> None:
         """A (new) checklist and its saved ticks; rows are keyed by step id and updated in place."""
         self.checklist, self.progress = checklist, progress
-        table = self.query_one(DataTable)
-        wanted = set(checklist.step_ids)
-        for key in [rk.value for rk in table.rows if rk.value not in wanted]:
-            table.remove_row(key)
-        present = {rk.value for rk in table.rows}
+        rows = []
         for n, page in enumerate(checklist.pages, 1):
             where = f" · T{page.tunnel}" if page.tunnel else ""
-            for step in page.steps:
-                cells = (self._mark(step.id), f"{n}. {page.title_zh} {page.title_en}{where}",
-                         f"{step.label_zh} · {step.label_en}", Text(step.shown(False), style="bold"), step.note)
-                if step.id in present:
-                    for column, value in zip(("done", "page", "field", "value", "note"), cells):
-                        table.update_cell(step.id, column, value)
-                else:
-                    table.add_row(*cells, key=step.id)
+            rows.extend((step.id, (self._mark(step.id), f"{n}. {page.title_zh} {page.title_en}{where}",
+                                   f"{step.label_zh} · {step.label_en}", Text(step.shown(False), style="bold"),
+                                   step.note)) for step in page.steps)
+        sync_rows(self.query_one(DataTable), rows)
         self._summary()
 
     def _mark(self, step_id: str) -> Text:

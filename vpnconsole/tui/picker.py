@@ -15,6 +15,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from vpnconsole.tui.widgets import sync_rows
+
 PLATFORMS = (("comware7", "Comware V7 router (SSH CLI)"), ("comware5", "Comware V5 router (SSH CLI)"),
              ("er", "ER-series router (web GUI; guided checklist)"),
              ("er-legacy", "ER-series router, older firmware (MD5/SHA1, DH1/2/5 only)"))
@@ -83,11 +85,8 @@ class PickerScreen(Screen):
         from vpnconsole.labs import list_labs
         from vpnconsole.profile import profile_dirs
 
-        table = self.query_one(DataTable)
         entries = list_labs()
-        wanted = {e.name for e in entries if not e.shadowed}
-        for key in [rk.value for rk in table.rows if rk.value not in wanted]:
-            table.remove_row(key)
+        rows = []
         for e in entries:
             if e.shadowed:
                 continue
@@ -98,12 +97,8 @@ class PickerScreen(Screen):
             else:
                 state = Text("never read", style="dim")
             platform = e.platform or Text(f"invalid ({e.problems})", style="yellow")
-            row = (e.name, platform, state, "yes" if e.applied else "", str(e.path))
-            if e.name in {rk.value for rk in table.rows}:
-                for column, value in zip(("name", "platform", "state", "applied", "path"), row):
-                    table.update_cell(e.name, column, value)
-            else:
-                table.add_row(*row, key=e.name)
+            rows.append((e.name, (e.name, platform, state, "yes" if e.applied else "", str(e.path))))
+        sync_rows(self.query_one(DataTable), rows)
         empty = self.query_one("#picker-empty", Static)
         empty.update("" if entries else "No labs yet: n creates one from a template; searched "
                      + ", ".join(str(d) for d in profile_dirs()))

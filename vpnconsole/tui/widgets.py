@@ -19,6 +19,26 @@ from textual.widgets import DataTable, Footer, RichLog, Static
 
 from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, TunnelState
 
+def sync_rows(table: DataTable, rows: list[tuple[str, tuple[Any, ...]]], *, update_width: bool = False) -> None:
+    """Make ``table`` show ``rows`` (row key, cells in column order) in place: rows no longer wanted
+    are removed, changed cells updated (text or style), new rows added.  The cursor and the scroll
+    position survive, and unchanged cells are not touched.  (routes.py has its own, batched variant
+    for tables of 10,000 rows.)"""
+    columns = [c.key for c in table.columns.values()]
+    wanted = {key for key, _ in rows}
+    for gone in [rk for rk in table.rows if rk.value not in wanted]:
+        table.remove_row(gone)
+    present = {rk.value for rk in table.rows}
+    for key, cells in rows:
+        if key not in present:
+            table.add_row(*cells, key=key)
+            continue
+        for column, value in zip(columns, cells):
+            old = table.get_cell(key, column)
+            if str(old) != str(value) or getattr(old, "style", None) != getattr(value, "style", None):
+                table.update_cell(key, column, value, update_width=update_width)
+
+
 def _clock(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
 
@@ -219,23 +239,9 @@ class ParamsTable(DataTable):
             rows.append((spec.path, {"param": Text(f"Alibaba {spec.label}", style="italic"),
                                      "profile": Text(session.display(spec.path), style="bold"),
                                      "h3c": "", "h3c_live": Text("—", style="dim"), "ali": "", "ali_live": Text("")}))
-        self._apply(rows)
-
-    def _apply(self, rows: list[tuple[str, dict[str, Any]]]) -> None:
-        keys = [c.key.value for c in self.columns.values()]
-        wanted = {k for k, _ in rows}
-        for row_key in [rk.value for rk in self.rows if rk.value not in wanted]:
-            self.remove_row(row_key)
-        for key, cells in rows:
-            values = [cells[c] for c in keys]
-            if key in {rk.value for rk in self.rows}:
-                for column, value in zip(keys, values):
-                    if str(self.get_cell(key, column)) != str(value) or (
-                            isinstance(value, Text) and getattr(self.get_cell(key, column), "style", None)
-                            != value.style):
-                        self.update_cell(key, column, value, update_width=not self.narrow)
-            else:
-                self.add_row(*values, key=key)
+        columns = [c.key.value for c in self.columns.values()]
+        sync_rows(self, [(key, tuple(cells[c] for c in columns)) for key, cells in rows],
+                  update_width=not self.narrow)
 
     @property
     def selected_path(self) -> str | None:
