@@ -87,6 +87,7 @@ class LabScreen(Screen):
         self._quiescing = False
         self._applied_at: float | None = None  # monotonic time of the last successful apply
         self._refresh_started = 0.0
+        self._recorded_at = 0.0  # when the last known state was last written for the picker
         self._loop: asyncio.AbstractEventLoop | None = None  # set on mount; engine events are posted to it
         self.psk_fingerprint: str | None = None  # of the stored PSK, read in a worker
 
@@ -356,9 +357,13 @@ class LabScreen(Screen):
         if previous is None or previous.verdict.code != report.verdict.code:
             self.log_line("console", f"verdict: {report.verdict.code} — {report.verdict.summary}",
                           "info" if report.verdict.up else "warning")
-        # the picker's "last known state": a small fsync'ed file, written off the UI loop
-        self.run_worker(asyncio.to_thread(record_status, self.session.name, report), group="record",
-                        exit_on_error=False)
+        # the picker's "last known state": a small fsync'ed file, written off the UI loop, when the
+        # verdict changes and otherwise at most once a minute
+        now = time.monotonic()
+        if previous is None or previous.verdict.code != report.verdict.code or now - self._recorded_at > 60:
+            self._recorded_at = now
+            self.run_worker(asyncio.to_thread(record_status, self.session.name, report), group="record",
+                            exit_on_error=False)
         self._tick()
 
     def _show_tables(self, report: Any) -> None:

@@ -268,14 +268,28 @@ class LogPane(RichLog):
     def __init__(self, **kwargs: Any):
         super().__init__(markup=False, wrap=True, max_lines=5000, **kwargs)
         self.file: Path | None = None
+        self._fh: Any = None
         self.lines_written = 0
 
     def use_file(self, path: Path | None) -> None:
+        """Also append every line to ``path`` (0600), through one line-buffered handle."""
+        self._close_file()
         if path is not None:
             from vpnconsole.logs import open_private_file
 
-            open_private_file(path)
+            try:
+                self._fh = open_private_file(path).open("a", encoding="utf-8", buffering=1)
+            except OSError:
+                path = None
         self.file = path
+
+    def _close_file(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def on_unmount(self) -> None:
+        self._close_file()
 
     def add(self, tag: str, message: str, *, level: str = "info", at: float | None = None) -> None:
         from vpnconsole.redact import redact
@@ -286,11 +300,10 @@ class LogPane(RichLog):
         line = Text.assemble((stamp, "dim"), " ", (f"{tag:<7}", _TAG_STYLE.get(tag, "")), " ", (message, style))
         self.write(line)
         self.lines_written += 1
-        if self.file is not None:
+        if self._fh is not None:
             try:
-                with self.file.open("a", encoding="utf-8") as fh:
-                    fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(at or time.time()))} "
-                             f"{tag} {level} {message}\n")
+                self._fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.localtime(at or time.time()))} "
+                               f"{tag} {level} {message}\n")
             except OSError:
                 pass
 
