@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vpnconsole.profile import (NAME_RE, Cloud, Device, OnPrem, Profile, ProfileError, config_home, find_profile,
-                                list_profiles, load_profile, save_profile)
+from vpnconsole.profile import (NAME_RE, Cloud, Device, Ike, Ipsec, OnPrem, Probe, Profile, ProfileError,
+                                config_home, find_profile, list_profiles, load_profile, save_profile)
+from vpnconsole.templates import defaults_for
 
 MANIFESTS = ("h3c-manifest.json", "alibaba-manifest.json")
 
@@ -70,9 +71,6 @@ def template(name: str, platform: str = "comware7") -> Profile:
     """A new lab's profile: documentation addresses and the platform's defaults (vpnconsole.templates:
     AES-128/SHA1/DH2 where the router offers no better, e.g. an ER).  The example values must be
     replaced before applying."""
-    from vpnconsole.profile import Ike, Ipsec, Probe
-    from vpnconsole.templates import defaults_for
-
     defaults = defaults_for(platform)
     device = {"host": "192.0.2.1", "username": "admin", "port": 22, **defaults.device, "platform": platform}
     return Profile(
