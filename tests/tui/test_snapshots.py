@@ -118,12 +118,13 @@ async def show_probe(pilot) -> None:
 async def show_teardown(pilot) -> None:
     from textual.widgets import Input
 
-    from vpnconsole.tui.dialogs import TeardownConfirmScreen
+    from vpnconsole.tui.dialogs import PlanPanes, TeardownConfirmScreen
 
     app = pilot.app
     await lab_screen_with_report(pilot)
     await pilot.press("t")
     await wait_for(pilot, lambda: isinstance(app.screen, TeardownConfirmScreen), "the teardown dialog")
+    await wait_for(pilot, lambda: app.screen.query_one(PlanPanes).ready, "both plans in the dialog")
     field = app.screen.query_one("#name", Input)
     field.cursor_blink = False  # a blinking cursor would make the snapshot flaky
     await pilot.pause()

@@ -142,6 +142,23 @@ class Dialog(ModalScreen[ResultT]):
     #: the frame's border title
     frame_title: str = ""
 
+    def _preset_breakpoint_classes(self) -> None:
+        """Give the screen its breakpoint classes before its first layout.
+
+        Textual sets them on the first Resize, after the screen was laid out and rendered once
+        without them; the class change then restyles and renders it all again (~30 ms for a plan at
+        160x48, while the UI loop is blocked).  Preset, the Resize finds nothing to change.
+        """
+        breakpoints = self.HORIZONTAL_BREAKPOINTS
+        if not breakpoints:
+            return
+        try:
+            width = self.app.size.width
+        except Exception:  # noqa: BLE001 - built outside a running app (a unit test): Textual sets them later
+            return
+        matched = self._get_breakpoint_classes(width, breakpoints)
+        self.update_classes({name: name in matched for _, name in breakpoints}, update=False)
+
     def compose(self) -> ComposeResult:
         with Vertical(id="frame") as frame:
             frame.border_title = self.frame_title
@@ -214,17 +231,38 @@ class PlanPanes(Horizontal):
     def __init__(self, plans: dict[str, str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plans = plans
+        self._to_show = list(plans.items())
 
-    def compose(self) -> ComposeResult:
+    @property
+    def ready(self) -> bool:
+        """Every plan is on screen (they are added one frame after another)."""
+        return not self._to_show
+
+    def on_mount(self) -> None:
+        # One pane per frame, after the dialog's first frame: a new screen with both plans in it
+        # cost 60-80 ms of blocked UI loop in one go at 160x48 (the first render of every line, then
+        # a second layout and render once Textual knows which panes need scrollbars); spread out,
+        # each frame stays short and the dialog appears at once.
+        self.call_after_refresh(self._show_next)
+
+    def _show_next(self) -> None:
         from textual.widgets import Log
 
-        for end, text in self.plans.items():
-            # a Log renders only the lines in view (a whole-plan Static re-rendered every line on every
-            # frame: hundreds of ms for a long plan); it shows text literally, never as markup
-            pane = Log(highlight=False, auto_scroll=False, classes="plan-pane", id=f"plan-{_ident(end)}")
-            pane.border_title = END_TITLES.get(end, end)
-            pane.write_lines((text.rstrip("\n") or "(nothing to do)").split("\n"))
-            yield pane
+        if not self._to_show or not self.is_attached:
+            return
+        end, text = self._to_show.pop(0)
+        # a Log renders only the lines in view (a whole-plan Static re-rendered every line on every
+        # frame: hundreds of ms for a long plan); it shows text literally, never as markup
+        pane = Log(highlight=False, auto_scroll=False, classes="plan-pane", id=f"plan-{_ident(end)}")
+        pane.border_title = END_TITLES.get(end, end)
+        # write(), not write_lines(): it measures the widest line at once, where write_lines()
+        # measures in a thread and the late width lays the dialog out once more; and it keeps the
+        # blank lines between the API calls, which write_lines() drops
+        pane.write(text.strip("\n") or "(nothing to do)", scroll_end=False)
+        self.mount(pane)
+        if self.screen.focused is None:
+            pane.focus()  # the plan, never a button: Enter must not confirm by accident
+        self.call_after_refresh(self._show_next)
 
 
 def _ident(text: str) -> str:
@@ -240,6 +278,8 @@ class PlanConfirmScreen(Dialog[bool]):
     """
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    #: nothing focused until the first plan pane arrives (it takes the focus): never the Apply button
+    AUTO_FOCUS = ""
     BINDINGS = [
         Binding("y", "confirm", "Apply", show=True),
         Binding("n", "cancel", "Cancel", show=False),
@@ -248,6 +288,7 @@ class PlanConfirmScreen(Dialog[bool]):
 
     def __init__(self, title: str, plans: dict[str, str], *, confirm_label: str = "Apply") -> None:
         super().__init__(classes="-plans")
+        self._preset_breakpoint_classes()
         self.frame_title = title
         self.plans = dict(plans)
         self.confirm_label = confirm_label
@@ -260,11 +301,6 @@ class PlanConfirmScreen(Dialog[bool]):
         with Horizontal(classes="buttons"):
             yield Button(self.confirm_label, variant="primary", id="confirm")
             yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        panes = self.query(".plan-pane")
-        if panes:
-            panes.first().focus()
 
     def action_confirm(self) -> None:
         self.finish(True)
@@ -302,6 +338,7 @@ class TeardownConfirmScreen(Dialog[bool]):
 
     def __init__(self, lab: str, plans: dict[str, str]) -> None:
         super().__init__(classes="-plans")
+        self._preset_breakpoint_classes()
         self.lab = lab
         self.plans = dict(plans)
         self.frame_title = f"Tear down lab {lab}"

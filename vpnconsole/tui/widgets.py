@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, TunnelState
+from vpnconsole.tui.cell_table import CellCachedTable
 
 def sync_rows(table: DataTable, rows: list[tuple[str, tuple[Any, ...]]], *, update_width: bool = False) -> None:
     """Make ``table`` show ``rows`` (row key, cells in column order) in place: rows no longer wanted
@@ -178,7 +179,7 @@ def _live(value: str | None, mismatch: bool, reachable: bool | None) -> Text:
     return Text(f"✓ {value}", style="green")
 
 
-class ParamsTable(DataTable):
+class ParamsTable(CellCachedTable):
     """Every editable key of the lab in one table: the shared parameters (one row across both ends),
     the mirrored subnets, then each end's own fields.  Row key = the profile key path."""
 
