@@ -169,12 +169,62 @@ def test_first_paint_vs_minimal_app(tmp_path):
 
 # -- UI-loop lag ---------------------------------------------------------------------------------------------
 
-class LagMeter:
-    """A ticker on the app's loop: sleeps 5 ms, records the oversleep, per labelled phase."""
+class LoopTrace:
+    """What ran on the loop between two ticks: each callback of the main thread with its wall and
+    CPU time (wall well above CPU: the thread waited, for the GIL held by a worker thread or the
+    embedded lab).  Installed only with ``VPNCONSOLE_BENCH_TRACE=1``; it costs a little per callback."""
 
     def __init__(self) -> None:
+        self.since_tick: list[tuple[float, float, str]] = []
+        self._original = None
+
+    def install(self) -> None:
+        import asyncio.events
+        import threading
+
+        main = threading.main_thread()
+        original = self._original = asyncio.events.Handle._run
+        since_tick = self.since_tick
+
+        def timed(handle):  # noqa: ANN001
+            if threading.current_thread() is not main:
+                return original(handle)
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return original(handle)
+            finally:
+                since_tick.append((time.perf_counter() - wall, time.thread_time() - cpu, _describe(handle)))
+
+        asyncio.events.Handle._run = timed
+
+    def uninstall(self) -> None:
+        import asyncio.events
+
+        if self._original is not None:
+            asyncio.events.Handle._run = self._original
+
+
+def _describe(handle) -> str:  # noqa: ANN001
+    callback = handle._callback  # noqa: SLF001
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        coro, chain = task.get_coro(), []
+        while coro is not None and len(chain) < 3:
+            chain.append(getattr(coro, "__qualname__", "?"))
+            coro = getattr(coro, "cr_await", None)
+        return f"{task.get_name()[:40]}: {' > '.join(chain)}"
+    return repr(handle)[:80]
+
+
+class LagMeter:
+    """A ticker on the app's loop: sleeps 5 ms, records the oversleep, per labelled phase (and,
+    with a :class:`LoopTrace`, what ran during the worst oversleeps)."""
+
+    def __init__(self, trace: LoopTrace | None = None) -> None:
         self.phase: str | None = None
         self.samples: dict[str, list[float]] = {}
+        self.worst: dict[str, list[tuple[float, list[tuple[float, float, str]]]]] = {}
+        self.trace = trace
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -184,14 +234,29 @@ class LagMeter:
         loop = asyncio.get_running_loop()
         while True:
             before = loop.time()
+            if self.trace is not None:
+                self.trace.since_tick.clear()
             await asyncio.sleep(TICK)
             over = loop.time() - before - TICK
             if self.phase is not None:
                 self.samples.setdefault(self.phase, []).append(over)
+                if self.trace is not None and over > LAG_TARGET_MS / 1000 / 2:
+                    ran = sorted(self.trace.since_tick, reverse=True)[:4]
+                    worst = self.worst.setdefault(self.phase, [])
+                    worst.append((over, ran))
+                    worst.sort(key=lambda w: -w[0])
+                    del worst[3:]
 
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
+
+    def explain(self, phase: str) -> list[str]:
+        lines = []
+        for over, ran in self.worst.get(phase, []):
+            lines.append(f"    {over * 1000:.1f} ms late; ran: " + "; ".join(
+                f"{wall * 1000:.1f} ms (cpu {cpu * 1000:.1f}) {what}" for wall, cpu, what in ran))
+        return lines
 
     def report(self, phase: str) -> str:
         values = self.samples.get(phase, [])
@@ -235,7 +300,10 @@ async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
     monkeypatch.setenv("VPNCONSOLE_KEYRING_PASSWORD", MASTER)
     store = secrets.open_store()
     app = build_app(embedded=LabSettings(fast=True, fixed_ports=False), store=store, refresh_interval=3600.0)
-    meter = LagMeter()
+    trace = LoopTrace() if os.environ.get("VPNCONSOLE_BENCH_TRACE") == "1" else None
+    if trace is not None:
+        trace.install()
+    meter = LagMeter(trace)
     async with app.run_test(size=(COLS, ROWS)) as pilot:
         meter.start()
         meter.phase = "lab start"
@@ -285,6 +353,8 @@ async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
             refresh_times.append(time.perf_counter() - started)
         meter.phase = None
         meter.stop()
+        if trace is not None:
+            trace.uninstall()
         await pilot.press("q")
 
     def merged(name: str, *phases: str) -> None:
@@ -298,5 +368,7 @@ async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
                   "status refresh (all)", "status refresh (not configured)", "status refresh (tunnel up)",
                   "dialog transitions", "apply: a → plan dialog", "apply: y → dialog closed", "idle", "lab start"):
         print("  " + meter.report(phase))
+        for line in meter.explain(phase):
+            print(line)
     print(f"  apply (a → plan → y → verdict up) took {apply_time:.2f} s; a status refresh took "
           f"{statistics.median(refresh_times) * 1000:.0f} ms (median of {len(refresh_times)})")

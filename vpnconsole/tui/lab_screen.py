@@ -379,6 +379,14 @@ class LabScreen(Screen):
             return
         self.query_one(RoutesView).show(report, onprem_subnets=list(self.session.value("onprem.subnets") or []),
                                         cloud_subnets=list(self.session.value("cloud.subnets") or []))
+        self._mark_shown(report)
+
+    def _mark_shown(self, report: Any) -> None:
+        if report is not self.report or not self.is_attached:
+            return
+        if not self.query_one(ParamsTable).settled:  # its rows follow a few per frame
+            self.call_after_refresh(self._mark_shown, report)
+            return
         self.shown_report = report  # every widget now shows it
 
     def action_interval(self, step: int) -> None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,7 +28,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellKey, RowKey
 
 from vpnconsole.endstate import EndState, Route
-from vpnconsole.tui.cell_table import CellCachedTable
+from vpnconsole.tui.cell_table import CellCachedTable, text_width
 from vpnconsole.verdict import route_paths
 
 if TYPE_CHECKING:  # the engine is only a type here: this view never calls it
@@ -158,15 +157,6 @@ _H3C_COLUMNS = (("mark", " "), ("destination", "destination"), ("next_hop", "nex
                 ("kind", "proto"))
 
 
-def _width(cell: object) -> int:
-    """Cells of a one-line Text or a markup-free str: their width; anything else: -1 (measure it)."""
-    if isinstance(cell, Text):
-        return -1 if "\n" in cell.plain else cell.cell_len
-    if isinstance(cell, str):
-        return -1 if "[" in cell or "\n" in cell else cell_len(cell)
-    return -1
-
-
 class RouteTable(CellCachedTable):
     """A DataTable whose cells are one-line :class:`~rich.text.Text` or markup-free str: new rows are
     measured by their text length. DataTable measures every cell of a new row through the console (~70 µs a cell:
@@ -186,7 +176,7 @@ class RouteTable(CellCachedTable):
                     usual.append(row_key)
                     continue
                 for column in columns:
-                    width = _width(data.get(column.key))
+                    width = text_width(data.get(column.key))
                     if width < 0:
                         usual.append(row_key)
                         break
@@ -459,7 +449,7 @@ class RoutesView(Widget):
                         # the WHOLE column when a value gets narrower (10,000 cells, per updated cell).
                         # Columns therefore never shrink during a refresh, which also keeps them steady.
                         table.update_cell(key, columns[index], cell,
-                                          update_width=_width(cell) > widths[index].content_width)
+                                          update_width=text_width(cell) > widths[index].content_width)
                         stats.cells += 1
                 stats.updated += 1
                 shown[key] = row

@@ -12,32 +12,50 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import DataTable, RichLog, Static
 
 from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, TunnelState
-from vpnconsole.tui.cell_table import CellCachedTable
+from vpnconsole.tui.cell_table import CellCachedTable, text_width
 
-def sync_rows(table: DataTable, rows: list[tuple[str, tuple[Any, ...]]], *, update_width: bool = False) -> None:
+def sync_rows(table: DataTable, rows: list[tuple[str, tuple[Any, ...]]], *, update_width: bool = False,
+              limit: int | None = None) -> bool:
     """Make ``table`` show ``rows`` (row key, cells in column order) in place: rows no longer wanted
     are removed, changed cells updated (text or style), new rows added.  The cursor and the scroll
     position survive, and unchanged cells are not touched.  (routes.py has its own, batched variant
-    for tables of 10,000 rows.)"""
+    for tables of 10,000 rows.)
+
+    With ``limit``, at most that many rows are changed (added or updated; removals always happen):
+    the caller calls again, a frame later, until it returns ``True`` — everything shown."""
     columns = [c.key for c in table.columns.values()]
     wanted = {key for key, _ in rows}
     for gone in [rk for rk in table.rows if rk.value not in wanted]:
         table.remove_row(gone)
     present = {rk.value for rk in table.rows}
+    changed = 0
     for key, cells in rows:
         if key not in present:
+            if limit is not None and changed >= limit:
+                return False
             table.add_row(*cells, key=key)
+            changed += 1
             continue
+        touched = False
         for column, value in zip(columns, cells):
             old = table.get_cell(key, column)
             if str(old) != str(value) or getattr(old, "style", None) != getattr(value, "style", None):
+                if not touched:
+                    if limit is not None and changed >= limit:
+                        return False
+                    touched = True
+                    changed += 1
                 table.update_cell(key, column, value, update_width=update_width)
+    return True
 
 
 def _clock(at: float) -> str:
@@ -171,12 +189,25 @@ _NARROW = (("param", "Parameter"), ("profile", "Profile"), ("h3c_live", "H3C liv
 _NARROW_WIDTHS = {"param": 17, "profile": 15, "h3c_live": 18, "ali_live": 18}
 
 
+def _cell_width(cell: Any) -> int:
+    """The width DataTable gives a cell (a str is markup to it), without its console measuring."""
+    width = text_width(cell)
+    if width >= 0:
+        return width
+    text = cell if isinstance(cell, Text) else Text.from_markup(str(cell))
+    return max((cell_len(line) for line in text.plain.split("\n")), default=0)
+
+
 def _live(value: str | None, mismatch: bool, reachable: bool | None) -> Text:
     if value is None:
         return Text("—" if reachable else "?", style="dim")
     if mismatch:
         return Text(f"✗ {value}", style="bold red")
     return Text(f"✓ {value}", style="green")
+
+
+#: rows of the parameter table changed per frame (see ParamsTable._sync_some)
+ROWS_PER_FRAME = 8
 
 
 class ParamsTable(CellCachedTable):
@@ -191,6 +222,8 @@ class ParamsTable(CellCachedTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.narrow = False
         self._columns_for: bool | None = None
+        self._wanted: list[tuple[str, tuple[Any, ...]]] | None = None
+        self._sync_scheduled = False
 
     def _ensure_columns(self) -> None:
         if self._columns_for == self.narrow:
@@ -241,8 +274,50 @@ class ParamsTable(CellCachedTable):
                                      "profile": Text(session.display(spec.path), style="bold"),
                                      "h3c": "", "h3c_live": Text("—", style="dim"), "ali": "", "ali_live": Text("")}))
         columns = [c.key.value for c in self.columns.values()]
-        sync_rows(self, [(key, tuple(cells[c] for c in columns)) for key, cells in rows],
-                  update_width=not self.narrow)
+        self._wanted = [(key, tuple(cells[c] for c in columns)) for key, cells in rows]
+        # a live value is normally the profile's value with its mark: reserve that much, so the
+        # columns keep their width when the ends are first read or the tunnel comes up
+        shared = len(rows) - len(H3C_FIELDS) - len(ALIBABA_FIELDS)
+        live_floor = max((text_width(cells["profile"]) + 2 for _, cells in rows[:shared]), default=0)
+        self._fit_columns(self._wanted, {"h3c_live": live_floor, "ali_live": live_floor})
+        self._sync_some()
+
+    def _fit_columns(self, rows: list[tuple[str, tuple[Any, ...]]], floors: dict[str, int]) -> None:
+        """Set each column's width from all of ``rows`` at once (at least ``floors``), before any
+        cell changes: a width change repaints the whole table, so it happens once per show, not
+        once for each cell that DataTable would measure as it is updated."""
+        if self.narrow:
+            return  # fixed widths at 80 columns
+        changed = False
+        for index, column in enumerate(self.ordered_columns):
+            width = max([floors.get(column.key.value, 0), _cell_width(column.label)]
+                        + [_cell_width(cells[index]) for _, cells in rows])
+            if column.content_width != width:
+                column.content_width = width
+                changed = True
+        if changed:
+            self._update_count += 1  # Textual's own line caches do not know widths
+            self._require_update_dimensions = True
+            self.check_idle()
+            self.refresh()
+
+    @property
+    def settled(self) -> bool:
+        """Every row shows what the last :meth:`show` asked for."""
+        return self._wanted is None
+
+    def _sync_some(self) -> None:
+        # A status refresh right after an apply changes the live values of most rows at once;
+        # re-rendering all of them in one frame blocked the UI loop for 40-60 ms.  A few rows per
+        # frame instead (an edit changes one row: it shows at once).
+        self._sync_scheduled = False
+        if self._wanted is None or not self.is_attached:
+            return
+        if sync_rows(self, self._wanted, limit=ROWS_PER_FRAME):  # widths: _fit_columns
+            self._wanted = None
+        elif not self._sync_scheduled:
+            self._sync_scheduled = True
+            self.call_after_refresh(self._sync_some)
 
     @property
     def selected_path(self) -> str | None:
@@ -380,25 +455,75 @@ class EndPane(Vertical):
         yield self.card
 
 
-class ConsoleFooter(Footer):
-    """Textual's footer, rebuilt only when the keys it shows really change.
+class ConsoleFooter(Horizontal):
+    """The footer: the keys valid right now, as two lines of text side by side.
 
-    The stock footer recomposes all its keys on every bindings signal — a modal opening, focus moving
-    back after it closes — which cost 50-70 ms a time on the lab screen; most of those signals leave
-    the shown keys exactly as they were."""
+    Textual's Footer is a widget per key, all recomposed whenever the screen's bindings may have
+    changed (an operation starting or ending, a dialog closing): 20-30 widgets mounted at a time, a
+    visible stall on the lab screen.  This one renders text, only when the keys it shows change.
+    The keys list and the command palette stay on the right at any width (at 80 columns the rest
+    is cut with an ellipsis).  A click on a key presses it."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    DEFAULT_CSS = """
+    ConsoleFooter {
+        dock: bottom;
+        height: 1;
+        background: $footer-background;
+        color: $footer-foreground;
+    }
+    ConsoleFooter > Static {
+        height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    ConsoleFooter > #footer-keys { width: 1fr; }
+    ConsoleFooter > #footer-help { width: auto; }
+    """
+
+    #: keys shown on the right, always visible
+    HELP_KEYS = ("question_mark", "ctrl+p")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._shown: tuple[Any, ...] | None = None
 
-    def _signature(self, screen: Any) -> tuple[Any, ...]:
-        return tuple((b.key, b.action, b.description, enabled, tooltip)
-                     for (_, b, enabled, tooltip) in screen.active_bindings.values() if b.show)
+    def compose(self) -> ComposeResult:
+        yield Static(id="footer-keys")
+        yield Static(id="footer-help")
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Any) -> None:
-        if self.is_attached and screen is self.screen and self._bindings_ready:
-            signature = self._signature(screen)
-            if signature == self._shown:
-                return
-            self._shown = signature
-        super().bindings_changed(screen)
+        if not self.is_attached or screen is not self.screen:
+            return
+        app = self.app
+        keys: list[tuple[str, str, str, bool]] = []
+        actions: set[str] = set()
+        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+            if binding.key == app.COMMAND_PALETTE_BINDING:
+                if app.ENABLE_COMMAND_PALETTE:
+                    keys.append((binding.key, app.get_key_display(binding), "palette", enabled))
+            elif binding.show and binding.action not in actions:  # one entry per action
+                actions.add(binding.action)
+                keys.append((binding.key, app.get_key_display(binding), binding.description, enabled))
+        shown = tuple(keys)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.query_one("#footer-keys", Static).update(_key_hints([k for k in shown if k[0] not in self.HELP_KEYS]))
+        self.query_one("#footer-help", Static).update(_key_hints([k for k in shown if k[0] in self.HELP_KEYS]))
+
+
+def _key_hints(keys: list[tuple[str, str, str, bool]]) -> Content:
+    parts = []
+    for key, display, description, enabled in keys:
+        # keys are binding names ("a", "ctrl+s", "question_mark"): safe inside the click action
+        parts.append(Content.from_markup(
+            f"[{'' if enabled else 'dim'} @click=app.simulate_key({key!r})] [b $footer-key-foreground]"
+            f"{escape(display)}[/] {escape(description)} [/]"))
+    return Content(" ").join(parts)
