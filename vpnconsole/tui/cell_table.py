@@ -29,6 +29,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from vpnconsole.tui.frame_style import FrameStyleCache
+
 __all__ = ["CellCachedTable", "text_width"]
 
 #: rendered cells and row lines kept (DataTable's own caches hold as many)
@@ -47,7 +49,7 @@ def text_width(cell: object) -> int:
     return -1
 
 
-class CellCachedTable(DataTable):
+class CellCachedTable(FrameStyleCache, DataTable):
     """DataTable with a per-cell render cache that survives updates of other cells."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -58,7 +60,6 @@ class CellCachedTable(DataTable):
         self._epoch = 0
         self._stable_cells: LRUCache[tuple, Any] = LRUCache(CELL_CACHE_SIZE)
         self._stable_rows: LRUCache[tuple, Any] = LRUCache(ROW_CACHE_SIZE)
-        self._frame_styles: dict[Any, Any] | None = None
         super().__init__(*args, **kwargs)
 
     # -- what invalidates -----------------------------------------------------------------------------
@@ -168,26 +169,7 @@ class CellCachedTable(DataTable):
             self._stable_rows[key] = pair
         return pair
 
-    # -- styles, once per frame ------------------------------------------------------------------------
-
-    def render_lines(self, crop: Any) -> Any:
-        # Nothing restyles the table while it renders one frame: its style and its row styles are
-        # the same for every line of it.
-        self._frame_styles = {}
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_styles = None
-
-    @property
-    def rich_style(self) -> Any:
-        frame = self._frame_styles
-        if frame is None:
-            return super().rich_style
-        style = frame.get("table")
-        if style is None:
-            style = frame["table"] = super().rich_style
-        return style
+    # -- row styles, once per frame (the table's own: FrameStyleCache) --------------------------------
 
     def _get_row_style(self, row_index: int, base_style: Any) -> Any:
         frame = self._frame_styles

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -33,9 +33,10 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical, Vertic
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Log, Static
 
 from vpnconsole.redact import Secret
+from vpnconsole.tui.frame_style import FrameStyleCache
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -116,22 +117,14 @@ class Dialog(ModalScreen[ResultT]):
     Dialog .buttons Button {
         margin-left: 1;
     }
-    /* wide terminals: the two plans side by side, each filling the body and scrolling on its own */
+    /* wide terminals: the two plans side by side, each scrolling on its own */
     Dialog.-wide PlanPanes {
         layout: horizontal;
-        height: 1fr;
-    }
-    Dialog.-wide PlanPanes > .plan-pane {
-        height: 100%;
-        max-height: 100%;
     }
     Dialog.-plans > #frame {
         height: 100%;
         width: 96%;
         max-width: 200;
-    }
-    Dialog.-plans > #frame > #body {
-        height: 1fr;
     }
     """
 
@@ -170,6 +163,11 @@ class Dialog(ModalScreen[ResultT]):
         # scrolls) the body, never hides the buttons.
         with Vertical(id="actions"):
             yield from self.compose_buttons()
+        if self.has_class("-plans"):
+            # the plan panes fill the frame and scroll on their own: no scrolling body around them
+            # (one widget fewer to lay out and paint when the dialog opens)
+            yield from self.compose_body()
+            return
         with VerticalScroll(id="body"):
             yield from self.compose_body()
 
@@ -211,17 +209,20 @@ class PlanPanes(Horizontal):
 
     DEFAULT_CSS = """
     PlanPanes {
-        height: auto;
+        height: 1fr;
         layout: vertical;
     }
     PlanPanes > .plan-pane {
-        height: auto;
-        max-height: 70vh;
+        /* stacked (narrow) or side by side (wide), the panes share the frame: both always in view */
+        height: 1fr;
         width: 1fr;
         border: round $primary-muted;
         border-title-color: $text;
         padding: 0 1;
         overflow: auto auto;
+        /* room for the vertical scrollbar from the start: when it appears (a frame after the
+           pane, once Textual knows the pane's height) the text need not be laid out again */
+        scrollbar-gutter: stable;
     }
     PlanPanes > .plan-pane:focus {
         border: round $primary;
@@ -246,14 +247,10 @@ class PlanPanes(Horizontal):
         self.call_after_refresh(self._show_next)
 
     def _show_next(self) -> None:
-        from textual.widgets import Log
-
         if not self._to_show or not self.is_attached:
             return
         end, text = self._to_show.pop(0)
-        # a Log renders only the lines in view (a whole-plan Static re-rendered every line on every
-        # frame: hundreds of ms for a long plan); it shows text literally, never as markup
-        pane = Log(highlight=False, auto_scroll=False, classes="plan-pane", id=f"plan-{_ident(end)}")
+        pane = PlanLog(classes="plan-pane", id=f"plan-{_ident(end)}")
         pane.border_title = END_TITLES.get(end, end)
         # write(), not write_lines(): it measures the widest line at once, where write_lines()
         # measures in a thread and the late width lays the dialog out once more; and it keeps the
@@ -263,6 +260,15 @@ class PlanPanes(Horizontal):
         if self.screen.focused is None:
             pane.focus()  # the plan, never a button: Enter must not confirm by accident
         self.call_after_refresh(self._show_next)
+
+
+class PlanLog(FrameStyleCache, Log):
+    """One plan, line by line: a Log renders only the lines in view (a whole-plan Static re-rendered
+    every line on every frame: hundreds of ms for a long plan) and shows text literally, never as
+    markup; its style is computed once per frame, not per line."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(highlight=False, auto_scroll=False, **kwargs)
 
 
 def _ident(text: str) -> str:
