@@ -31,6 +31,7 @@ async def test_er_checklist_confirmation_and_alibaba_side_verification(keyring_s
         await wait_for(pilot, lambda: view.checklist is not None, "the checklist")
         table = view.query_one(DataTable)
         assert table.row_count == len(view.checklist.step_ids)
+        await wait_for(pilot, lambda: "IKE对等体" in plain_text(app), "the checklist on screen")  # painted a frame later
         text = plain_text(app)
         assert "IKE对等体" in text and "DH2 modp1024" in text and psk not in text
         screens.append(text)

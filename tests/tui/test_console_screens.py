@@ -229,6 +229,32 @@ def test_no_color_is_respected(monkeypatch):
     assert build_app().no_color
 
 
+async def test_a_dialog_during_a_spread_update_does_not_stop_it(lab):
+    """Big table changes are spread over frames; a dialog opening and closing meanwhile must not
+    leave the table half updated (Textual drops ``call_after_refresh`` callbacks queued on a
+    dialog that closes: the steps run on timers of the table)."""
+    from vpnconsole.tui.dialogs import ConfirmScreen
+    from vpnconsole.tui.widgets import ROWS_PER_FRAME, ParamsTable
+
+    running, store = lab
+    app = build_app(LAB_NAME, store=store, accept_new_host_key=True, refresh_interval=3600)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: _lab_screen(app) is not None and app.screen.report is not None
+                       and app.screen.shown_report is app.screen.report, "the lab's first status, shown")
+        screen = app.screen
+        table = screen.query_one(ParamsTable)
+        rows = table.row_count
+        assert rows > 2 * ROWS_PER_FRAME  # several frames of rows
+        app.push_screen(ConfirmScreen("meanwhile?"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        table.clear()
+        table.show(screen.session, screen.report, screen.psk_fingerprint)  # e.g. a status refresh
+        assert not table.settled and table.row_count == ROWS_PER_FRAME
+        await pilot.press("escape")  # the dialog closes while the rest of the rows are pending
+        await wait_for(pilot, lambda: table.settled, "the rest of the rows", timeout=10)
+        assert table.row_count == rows
+
+
 @pytest.fixture
 def slow_lab(start_lab):
     """The lab with Alibaba's real update windows (seconds), so an apply is still running when `x` comes."""

@@ -29,7 +29,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from vpnconsole.tui.frame_style import FrameStyleCache
+from vpnconsole.tui.frames import FrameStyleCache
 
 __all__ = ["CellCachedTable", "text_width"]
 

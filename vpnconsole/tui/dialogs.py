@@ -36,7 +36,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Log, Static
 
 from vpnconsole.redact import Secret
-from vpnconsole.tui.frame_style import FrameStyleCache
+from vpnconsole.tui.frames import FrameStyleCache, after_frame
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -229,9 +229,10 @@ class PlanPanes(Horizontal):
     }
     """
 
-    def __init__(self, plans: dict[str, str], *, id: str | None = None) -> None:
+    def __init__(self, plans: dict[str, str], *, id: str | None = None, focus_first: bool = False) -> None:
         super().__init__(id=id)
         self.plans = plans
+        self.focus_first = focus_first  # the first pane takes the focus when it arrives
         self._to_show = list(plans.items())
 
     @property
@@ -244,7 +245,7 @@ class PlanPanes(Horizontal):
         # cost 60-80 ms of blocked UI loop in one go at 160x48 (the first render of every line, then
         # a second layout and render once Textual knows which panes need scrollbars); spread out,
         # each frame stays short and the dialog appears at once.
-        self.call_after_refresh(self._show_next)
+        after_frame(self, self._show_next)
 
     def _show_next(self) -> None:
         if not self._to_show or not self.is_attached:
@@ -257,9 +258,10 @@ class PlanPanes(Horizontal):
         # blank lines between the API calls, which write_lines() drops
         pane.write(text.strip("\n") or "(nothing to do)", scroll_end=False)
         self.mount(pane)
-        if self.screen.focused is None:
+        if self.focus_first:
+            self.focus_first = False
             pane.focus()  # the plan, never a button: Enter must not confirm by accident
-        self.call_after_refresh(self._show_next)
+        after_frame(self, self._show_next)
 
 
 class PlanLog(FrameStyleCache, Log):
@@ -300,7 +302,7 @@ class PlanConfirmScreen(Dialog[bool]):
         self.confirm_label = confirm_label
 
     def compose_body(self) -> ComposeResult:
-        yield PlanPanes(self.plans, id="plans")
+        yield PlanPanes(self.plans, id="plans", focus_first=True)
 
     def compose_buttons(self) -> ComposeResult:
         yield Label(f"y {self.confirm_label.lower()} · Esc/n cancel · Tab next · arrows scroll", classes="hint")

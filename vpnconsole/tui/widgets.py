@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,6 +22,7 @@ from textual.widgets import DataTable, RichLog, Static
 
 from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, TunnelState
 from vpnconsole.tui.cell_table import CellCachedTable, text_width
+from vpnconsole.tui.frames import after_frame
 
 def sync_rows(table: DataTable, rows: list[tuple[str, tuple[Any, ...]]], *, update_width: bool = False,
               limit: int | None = None) -> bool:
@@ -224,6 +225,7 @@ class ParamsTable(CellCachedTable):
         self._columns_for: bool | None = None
         self._wanted: list[tuple[str, tuple[Any, ...]]] | None = None
         self._sync_scheduled = False
+        self._on_settled: list[Callable[[], Any]] = []
 
     def _ensure_columns(self) -> None:
         if self._columns_for == self.narrow:
@@ -306,6 +308,13 @@ class ParamsTable(CellCachedTable):
         """Every row shows what the last :meth:`show` asked for."""
         return self._wanted is None
 
+    def when_settled(self, callback: Callable[[], Any]) -> None:
+        """Call ``callback`` once every row shows what the last :meth:`show` asked for (now, if so)."""
+        if self._wanted is None:
+            callback()
+        else:
+            self._on_settled.append(callback)
+
     def _sync_some(self) -> None:
         # A status refresh right after an apply changes the live values of most rows at once;
         # re-rendering all of them in one frame blocked the UI loop for 40-60 ms.  A few rows per
@@ -315,9 +324,12 @@ class ParamsTable(CellCachedTable):
             return
         if sync_rows(self, self._wanted, limit=ROWS_PER_FRAME):  # widths: _fit_columns
             self._wanted = None
+            callbacks, self._on_settled = self._on_settled, []
+            for callback in callbacks:
+                callback()
         elif not self._sync_scheduled:
             self._sync_scheduled = True
-            self.call_after_refresh(self._sync_some)
+            after_frame(self, self._sync_some)
 
     @property
     def selected_path(self) -> str | None:
