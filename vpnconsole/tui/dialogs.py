@@ -36,7 +36,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Log, Static
 
 from vpnconsole.redact import Secret
-from vpnconsole.tui.frames import FrameStyleCache, after_frame
+from vpnconsole.tui.frames import FrameStyleCache, after_refresh
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -245,7 +245,7 @@ class PlanPanes(Horizontal):
         # cost 60-80 ms of blocked UI loop in one go at 160x48 (the first render of every line, then
         # a second layout and render once Textual knows which panes need scrollbars); spread out,
         # each frame stays short and the dialog appears at once.
-        after_frame(self, self._show_next)
+        after_refresh(self, self._show_next)
 
     def _show_next(self) -> None:
         if not self._to_show or not self.is_attached:
@@ -261,7 +261,7 @@ class PlanPanes(Horizontal):
         if self.focus_first:
             self.focus_first = False
             pane.focus()  # the plan, never a button: Enter must not confirm by accident
-        after_frame(self, self._show_next)
+        after_refresh(self, self._show_next)
 
 
 class PlanLog(FrameStyleCache, Log):

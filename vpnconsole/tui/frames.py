@@ -1,9 +1,10 @@
 """Per-frame helpers of the console: work spread over frames, styles computed once per frame.
 
-* :func:`after_frame` runs a step of a big change a frame later, so that one frame never renders all
-  of it (the UI loop must not block for 50 ms).  A timer of the widget, not ``call_after_refresh``:
-  Textual queues those on the screen in front at the time, and a dialog opening or closing then
-  drops them (a chain of steps stopped half way, measured in the console flow test).
+* :func:`after_refresh` runs the next step of a big change once the screen was refreshed, so that
+  one frame never renders all of it (the UI loop must not block for 50 ms).  Textual queues
+  ``call_after_refresh`` callbacks on the screen in front at the time and drops them when that
+  screen is a dialog that closes (a chain of steps stopped half way, found by the console flow
+  test); a timer of the widget runs the step anyway if the callback has not come by then.
 * :class:`FrameStyleCache`: ``DOMNode.rich_style`` walks every ancestor to blend backgrounds and is
   not cached; DataTable and Log ask for it on every line they render (a quarter of a Log's render
   time, measured).  Nothing restyles a widget while it renders one frame, so within one
@@ -12,18 +13,29 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Callable
 
-__all__ = ["FrameStyleCache", "after_frame", "FRAME_S"]
+__all__ = ["FrameStyleCache", "after_refresh", "FALLBACK_S"]
 
-#: one frame at Textual's default 60 frames a second
-FRAME_S = 1 / 60
+#: how long a step waits for the refresh before it runs anyway
+FALLBACK_S = 0.25
 
 
-def after_frame(widget: Any, step: Callable[..., Any], *args: Any) -> None:
-    """Run ``step(*args)`` about a frame from now (after the screen was rendered, normally)."""
-    widget.set_timer(FRAME_S, partial(step, *args), name="after-frame")
+def after_refresh(widget: Any, step: Callable[..., Any], *args: Any) -> None:
+    """Run ``step(*args)`` once, after the next refresh of the screen (or ``FALLBACK_S`` from now,
+    should Textual drop the callback)."""
+    done = False
+
+    def once() -> None:
+        nonlocal done
+        if done:
+            return
+        done = True
+        fallback.stop()
+        step(*args)
+
+    fallback = widget.set_timer(FALLBACK_S, once, name="after-refresh fallback")
+    widget.call_after_refresh(once)
 
 
 class FrameStyleCache:

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from vpnconsole.endstate import Event
-from vpnconsole.tui.frames import after_frame
+from vpnconsole.tui.frames import after_refresh
 from vpnconsole.tui.widgets import ConsoleFooter, EndPane, LogPane, OperationBar, ParamsTable, VerdictBar
 
 #: below this many columns the two end panes stack and the table drops the spelling columns
@@ -354,7 +354,7 @@ class LabScreen(Screen):
         self.query_one("#alibaba-pane", EndPane).card.show(report.alibaba)
         # The tables follow one frame at a time: repainting the cards, the parameter table and the
         # route tables in one frame stalled the loop for over 100 ms at 160x48.
-        after_frame(self, self._show_tables, report)
+        after_refresh(self, self._show_tables, report)
         if previous is None or previous.verdict.code != report.verdict.code:
             self.log_line("console", f"verdict: {report.verdict.code} — {report.verdict.summary}",
                           "info" if report.verdict.up else "warning")
@@ -371,7 +371,7 @@ class LabScreen(Screen):
         if report is not self.report or not self.is_attached:
             return  # a newer report is on its way
         self.query_one(ParamsTable).show(self.session, report, self.psk_fingerprint)
-        after_frame(self, self._show_routes, report)
+        after_refresh(self, self._show_routes, report)
 
     def _show_routes(self, report: Any) -> None:
         from vpnconsole.tui.routes import RoutesView

@@ -28,7 +28,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from vpnconsole.probe import H3C, JUMP_HOST, Check, ProbeReport
-from vpnconsole.tui.frames import after_frame
+from vpnconsole.tui.frames import after_refresh
 
 __all__ = ["ProbeView", "check_key", "VANTAGE_LABELS", "PENDING"]
 
@@ -194,7 +194,7 @@ class ProbeView(Widget):
         super().notify_style_update()
         # The status cells carry Rich styles resolved from the theme: follow a theme switch.
         if self._ready:
-            after_frame(self, self._restyle)
+            after_refresh(self, self._restyle)
 
     def _palette(self) -> tuple[Style, ...]:
         return tuple(self._style(c) for c in ("probe--ok", "probe--failed", "probe--skipped", "probe--pending"))

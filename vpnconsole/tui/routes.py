@@ -29,7 +29,7 @@ from textual.widgets.data_table import CellKey, RowKey
 
 from vpnconsole.endstate import EndState, Route
 from vpnconsole.tui.cell_table import CellCachedTable, text_width
-from vpnconsole.tui.frames import after_frame
+from vpnconsole.tui.frames import after_refresh
 from vpnconsole.verdict import route_paths
 
 if TYPE_CHECKING:  # the engine is only a type here: this view never calls it
@@ -509,7 +509,7 @@ class RoutesView(Widget):
         # A theme switch changes the component colours: the Rich styles baked into the highlighted
         # cells must follow. Only the highlighted rows (few) are rewritten, and only on a real change.
         if self._ready and self._styles is not None:
-            after_frame(self, self._restyle)
+            after_refresh(self, self._restyle)
 
     def _restyle(self) -> None:
         styles = self._resolve_styles()

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, RichLog, Static
 
 from vpnconsole.endstate import DOWN, NEGOTIATING, UP, EndState, Event, TunnelState
 from vpnconsole.tui.cell_table import CellCachedTable, text_width
-from vpnconsole.tui.frames import after_frame
+from vpnconsole.tui.frames import after_refresh
 
 def sync_rows(table: DataTable, rows: list[tuple[str, tuple[Any, ...]]], *, update_width: bool = False,
               limit: int | None = None) -> bool:
@@ -329,7 +329,7 @@ class ParamsTable(CellCachedTable):
                 callback()
         elif not self._sync_scheduled:
             self._sync_scheduled = True
-            after_frame(self, self._sync_some)
+            after_refresh(self, self._sync_some)
 
     @property
     def selected_path(self) -> str | None:
