@@ -139,8 +139,8 @@ class Dialog(ModalScreen[ResultT]):
         """Give the screen its breakpoint classes before its first layout.
 
         Textual sets them on the first Resize, after the screen was laid out and rendered once
-        without them; the class change then restyles and renders it all again (~30 ms for a plan at
-        160x48, while the UI loop is blocked).  Preset, the Resize finds nothing to change.
+        without them; the class change then restyles the whole dialog and lays it out again, in
+        the same blocked stretch of the UI loop.  Preset, the Resize finds nothing to change.
         """
         breakpoints = self.HORIZONTAL_BREAKPOINTS
         if not breakpoints:

@@ -468,7 +468,7 @@ class EndPane(Vertical):
 
 
 class ConsoleFooter(Horizontal):
-    """The footer: the keys valid right now, as two lines of text side by side.
+    """The footer: the keys valid right now, as text (two pieces side by side, on one line).
 
     Textual's Footer is a widget per key, all recomposed whenever the screen's bindings may have
     changed (an operation starting or ending, a dialog closing): 20-30 widgets mounted at a time, a
