@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.screen import wait_for
+
 
 pytestmark = pytest.mark.bench
 
@@ -275,17 +277,8 @@ class LagMeter:
 
 
 async def _wait(condition, what: str, timeout: float = 60.0) -> None:
-    """Poll ``condition`` with plain sleeps.
-
-    Not ``Pilot.pause``: each call walks every widget of the screen, wakes each one's message pump
-    and forces a layout and render, 15-45 ms of the loop per poll that a terminal session never has
-    (measured: most of the "lag" the first version of this benchmark reported was the harness's).
-    """
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+    # plain sleeps, not the Pilot's synchronisation (see wait_for): its cost would count as lag
+    await wait_for(None, condition, what, timeout)
 
 
 def _press(app, key: str) -> None:
@@ -320,15 +313,21 @@ async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
         meter.phase = "idle"
         await asyncio.sleep(0.5)
 
+        def shown() -> bool:  # the last status read, and shown in every widget
+            return not screen._status_running and screen.shown_report is screen.report  # noqa: SLF001
+
+        refresh_times: list[float] = []
+
+        async def refreshes(phase: str) -> None:
+            meter.phase = phase
+            for _ in range(5):
+                started = time.perf_counter()
+                screen.action_refresh()
+                await _wait(shown, "a refresh, shown in every widget")
+                refresh_times.append(time.perf_counter() - started)
+
         # status refreshes of both ends (not configured yet, then again once the tunnel is up below)
-        meter.phase = "status refresh (not configured)"
-        refresh_times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            screen.action_refresh()
-            await _wait(lambda: not screen._status_running  # noqa: SLF001
-                        and screen.shown_report is screen.report, "a refresh, shown in every widget")
-            refresh_times.append(time.perf_counter() - started)
+        await refreshes("status refresh (not configured)")
 
         meter.phase = "apply: a → plan dialog"
         started = time.perf_counter()
@@ -343,19 +342,11 @@ async def test_ui_loop_lag_during_apply_and_refresh(tmp_path, monkeypatch):
         meter.phase = "apply: running (both ends configured)"
         await _wait(lambda: screen.operation is None, "the apply", timeout=90)
         meter.phase = "apply: → tunnel up"
-        await _wait(lambda: screen.report is not None and screen.report.verdict.up
-                    and not screen._status_running  # noqa: SLF001
-                    and screen.shown_report is screen.report,
+        await _wait(lambda: screen.report is not None and screen.report.verdict.up and shown(),
                     "both ends up, shown in every widget", timeout=90)
         apply_time = time.perf_counter() - started
 
-        meter.phase = "status refresh (tunnel up)"
-        for _ in range(5):
-            started = time.perf_counter()
-            screen.action_refresh()
-            await _wait(lambda: not screen._status_running  # noqa: SLF001
-                        and screen.shown_report is screen.report, "a refresh, shown in every widget")
-            refresh_times.append(time.perf_counter() - started)
+        await refreshes("status refresh (tunnel up)")
         meter.phase = None
         meter.stop()
         if trace is not None:

@@ -25,11 +25,25 @@ def plain_text(app) -> str:
 
 
 async def wait_for(pilot, condition, what: str, timeout: float = 30.0) -> None:
-    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``timeout`` seconds."""
+    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``timeout`` seconds.
+
+    With ``pilot`` None it polls with plain sleeps: ``Pilot.pause`` walks every widget, wakes each
+    one's message pump and forces a layout and render, 15-45 ms of the UI loop per poll, which a
+    benchmark of that loop would measure as the console's own lag."""
+    import asyncio
     import time
 
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+        if pilot is None:
+            await asyncio.sleep(0.05)
+        else:
+            await pilot.pause(0.05)
+
+
+def cell_text(table, key: str, column: str) -> str:
+    """The text of a DataTable cell (a Text's plain text, or the value as a string)."""
+    value = table.get_cell(key, column)
+    return getattr(value, "plain", str(value))

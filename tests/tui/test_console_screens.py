@@ -27,6 +27,12 @@ def _lab_screen(app):
     return app.screen if isinstance(app.screen, LabScreen) else None
 
 
+async def _engine_ready(pilot, app):
+    """The lab screen, once its engine is built (the ends reachable)."""
+    await wait_for(pilot, lambda: _lab_screen(app) is not None and app.screen.engine is not None, "the lab")
+    return app.screen
+
+
 async def test_picker_lists_labs_and_creates_copies_renames_and_deletes(lab):
     from vpnconsole.tui.picker import PickerScreen
 
@@ -88,8 +94,7 @@ async def test_unsaved_changes_are_marked_and_asked_about_on_quit(lab):
     running, store = lab
     app = build_app(LAB_NAME, store=store, accept_new_host_key=True, refresh_interval=30)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: _lab_screen(app) is not None and app.screen.engine is not None, "the lab")
-        screen = app.screen
+        screen = await _engine_ready(pilot, app)
         screen.session.set("ike.lifetime", "3600")
         screen._show_profile()
         assert "[modified]" in screen.title
@@ -112,8 +117,7 @@ async def test_footer_and_palette_offer_only_what_is_valid_now(lab):
     running, store = lab
     app = build_app(LAB_NAME, store=store, accept_new_host_key=True, refresh_interval=30)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: _lab_screen(app) is not None and app.screen.engine is not None, "the lab")
-        screen = app.screen
+        screen = await _engine_ready(pilot, app)
         idle = {action for _, action, _ in _actions(screen, app)}
         assert {"apply", "teardown", "probe", "refresh"} <= idle
         assert "cancel_operation" not in idle and "save" not in idle
@@ -143,7 +147,7 @@ async def test_psk_is_set_in_the_keyring_and_never_shown(lab):
     app = build_app(LAB_NAME, store=store, accept_new_host_key=True, refresh_interval=30)
     new_psk = "Fresh-Psk-Value-4711-abcdef"
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: _lab_screen(app) is not None and app.screen.engine is not None, "the lab")
+        await _engine_ready(pilot, app)
         old = store.fingerprint(LAB_NAME, "psk")
         await pilot.press("k")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "PskScreen", "the PSK dialog")

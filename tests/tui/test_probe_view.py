@@ -10,11 +10,13 @@ import socket
 from pathlib import Path
 
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from vpnconsole.probe import H3C, JUMP_HOST, Check, ProbeReport, ProbeRun
 from vpnconsole.profile import load_profile
 from vpnconsole.tui.probe_view import PENDING, ProbeView, check_key
+
+from tests.tui.screen import cell_text
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -35,11 +37,6 @@ class Host(App):
         yield ProbeView(id="probe")
 
 
-def cell(table: DataTable, key: str, column: str) -> str:
-    value = table.get_cell(key, column)
-    return getattr(value, "plain", str(value))
-
-
 def text_of(app: App, selector: str) -> str:
     return str(app.query_one(selector, Static).render())
 
@@ -55,9 +52,9 @@ async def test_rows_move_from_pending_to_results_in_place():
         table = view.table
         keys = [row.key.value for row in table.ordered_rows]
         assert keys == [check_key(c) for c in checks]
-        assert all(cell(table, k, "status") == PENDING for k in keys)
+        assert all(cell_text(table, k, "status") == PENDING for k in keys)
         # The vantage point is visible per row.
-        assert cell(table, keys[0], "vantage") == "jump host" and cell(table, keys[3], "vantage") == "H3C router"
+        assert cell_text(table, keys[0], "vantage") == "jump host" and cell_text(table, keys[3], "vantage") == "H3C router"
         assert "Probing 4 checks from jump host and H3C router… 0 done" in text_of(app, "#probe-summary")
         assert app.query_one("#probe-why").has_class("-empty")
 
@@ -68,11 +65,11 @@ async def test_rows_move_from_pending_to_results_in_place():
         await pilot.pause()
         assert [row.key.value for row in table.ordered_rows] == keys  # same rows, same order
         assert table.row_count == 4
-        assert cell(table, keys[1], "status") == "✓ open"
-        assert cell(table, keys[1], "latency") == "3.2 ms"
-        assert cell(table, keys[3], "status") == "✗ unreachable"
+        assert cell_text(table, keys[1], "status") == "✓ open"
+        assert cell_text(table, keys[1], "latency") == "3.2 ms"
+        assert cell_text(table, keys[3], "status") == "✗ unreachable"
         assert table.get_cell(keys[3], "status").style.bold  # failures stand out
-        assert cell(table, keys[0], "status") == PENDING
+        assert cell_text(table, keys[0], "status") == PENDING
         assert "2 done: 1 passed, 1 failed" in text_of(app, "#probe-summary")
         # The explanation of the failure, under the table.
         assert not app.query_one("#probe-why").has_class("-empty")
@@ -89,8 +86,8 @@ async def test_rows_move_from_pending_to_results_in_place():
                              0.0, 1.5, 2.0, "none")
         view.finish(report)
         await pilot.pause()
-        assert not any(cell(table, k, "status") == PENDING for k in keys)
-        assert cell(table, keys[2], "status") == "– skipped"
+        assert not any(cell_text(table, k, "status") == PENDING for k in keys)
+        assert cell_text(table, keys[2], "status") == "– skipped"
         summary = text_of(app, "#probe-summary")
         assert "✗ Probe FAILED: 2 passed, 1 failed, 1 skipped in 1.50 s · ICMP: none" in summary
         assert "⚠ ICMP not possible: no raw socket" in summary
@@ -110,7 +107,7 @@ async def test_unplanned_check_is_added_and_labels_are_verbatim():
         view.update(odd)
         await pilot.pause()
         assert view.table.row_count == 1
-        assert cell(view.table, check_key(odd), "target") == "http://h/[bold]x"
+        assert cell_text(view.table, check_key(odd), "target") == "http://h/[bold]x"
         assert any("[internal]" in line for line in view.failures_text())
         assert "    • no explanation available" in view.failures_text()
 
@@ -129,7 +126,7 @@ async def test_calls_before_mount_are_replayed():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert view.table.row_count == 4
-        assert cell(view.table, check_key(checks[0]), "status") == "✓ ok"
+        assert cell_text(view.table, check_key(checks[0]), "status") == "✓ ok"
 
 
 class Explainer:
@@ -182,7 +179,7 @@ async def test_a_real_probe_run_streams_into_the_view(tmp_path):
 
             async def work() -> None:
                 view.begin(run.plan())
-                seen.append(cell(view.table, check_key(run.plan()[0]), "status"))
+                seen.append(cell_text(view.table, check_key(run.plan()[0]), "status"))
                 async for check in run:
                     view.update(check)
                 view.finish(run.report)
@@ -193,13 +190,13 @@ async def test_a_real_probe_run_streams_into_the_view(tmp_path):
             table = view.table
             assert seen == [PENDING]
             assert table.row_count == 5  # api, 2 tcp, icmp, router-ping
-            assert cell(table, check_key(Check("api", JUMP_HOST, "127.0.0.1", api_port,
+            assert cell_text(table, check_key(Check("api", JUMP_HOST, "127.0.0.1", api_port,
                                                url=profile.probe.openstack_api)), "status") == "✓ ok"
-            assert cell(table, check_key(Check("tcp", JUMP_HOST, "127.0.0.1", ssh_port)), "status") == "✓ open"
+            assert cell_text(table, check_key(Check("tcp", JUMP_HOST, "127.0.0.1", ssh_port)), "status") == "✓ open"
             refused = check_key(Check("tcp", JUMP_HOST, "127.0.0.1", closed_port))
-            assert cell(table, refused, "status") == "✗ refused"
+            assert cell_text(table, refused, "status") == "✗ refused"
             router = check_key(Check("router-ping", H3C, "172.16.0.10"))
-            assert cell(table, router, "status") == "– skipped" and cell(table, router, "vantage") == "H3C router"
+            assert cell_text(table, router, "status") == "– skipped" and cell_text(table, router, "vantage") == "H3C router"
             why = "\n".join(view.failures_text())
             assert f"nothing listens on 127.0.0.1:{closed_port}" in why
             summary = text_of(app, "#probe-summary")

@@ -15,6 +15,8 @@ from vpnconsole.engine import StatusReport
 from vpnconsole.tui.routes import OURS_MARK, TUNNEL_MARK, RoutesView, route_key, tunnel_routes
 from vpnconsole.verdict import Verdict
 
+from tests.tui.screen import cell_text
+
 GATEWAY = "vpn-bp1example"
 TABLE = "vtb-bp1example"
 ONPREM = ["192.168.0.0/24", "192.168.10.0/24"]
@@ -67,11 +69,6 @@ def many_routes(n: int, *, changed: int = 0, seed_offset: int = 0) -> tuple[list
 class Host(App):
     def compose(self) -> ComposeResult:
         yield RoutesView(id="routes")
-
-
-def cell_text(table: DataTable, key: str, column: str) -> str:
-    value = table.get_cell(key, column)
-    return getattr(value, "plain", str(value))
 
 
 def row_keys(table: DataTable) -> list[str]:

@@ -135,6 +135,10 @@ class Dialog(ModalScreen[ResultT]):
     #: the frame's border title
     frame_title: str = ""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._preset_breakpoint_classes()
+
     def _preset_breakpoint_classes(self) -> None:
         """Give the screen its breakpoint classes before its first layout.
 
@@ -296,7 +300,6 @@ class PlanConfirmScreen(Dialog[bool]):
 
     def __init__(self, title: str, plans: dict[str, str], *, confirm_label: str = "Apply") -> None:
         super().__init__(classes="-plans")
-        self._preset_breakpoint_classes()
         self.frame_title = title
         self.plans = dict(plans)
         self.confirm_label = confirm_label
@@ -346,7 +349,6 @@ class TeardownConfirmScreen(Dialog[bool]):
 
     def __init__(self, lab: str, plans: dict[str, str]) -> None:
         super().__init__(classes="-plans")
-        self._preset_breakpoint_classes()
         self.lab = lab
         self.plans = dict(plans)
         self.frame_title = f"Tear down lab {lab}"

@@ -242,7 +242,11 @@ class ParamsTable(CellCachedTable):
         h3c_ok = None if report is None else report.h3c.reachable
         ali_ok = None if report is None else report.alibaba.reachable
         rows: list[tuple[str, dict[str, Any]]] = []
+        # a live value is normally the profile's value with its mark: reserve that much, so the
+        # columns keep their width when the ends are first read or the tunnel comes up
+        live_floor = 0
         for r in session.param_rows(report, psk_fingerprint):
+            live_floor = max(live_floor, cell_len(r.value) + 2)
             label = Text(r.label)
             if r.problems:
                 label = Text(f"! {r.label}", style="bold yellow")
@@ -277,10 +281,6 @@ class ParamsTable(CellCachedTable):
                                      "h3c": "", "h3c_live": Text("—", style="dim"), "ali": "", "ali_live": Text("")}))
         columns = [c.key.value for c in self.columns.values()]
         self._wanted = [(key, tuple(cells[c] for c in columns)) for key, cells in rows]
-        # a live value is normally the profile's value with its mark: reserve that much, so the
-        # columns keep their width when the ends are first read or the tunnel comes up
-        shared = len(rows) - len(H3C_FIELDS) - len(ALIBABA_FIELDS)
-        live_floor = max((text_width(cells["profile"]) + 2 for _, cells in rows[:shared]), default=0)
         self._fit_columns(self._wanted, {"h3c_live": live_floor, "ali_live": live_floor})
         self._sync_some()
 
